@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Store } from './db/store.js';
+import { registerEventRoutes } from './events/routes.js';
+import { installCallerCheck } from './http/caller.js';
+import { installJsonParser } from './http/json-parser.js';
+import { installMetrics } from './http/metrics.js';
+import { installOpenApi } from './http/openapi.js';
+import { installProblemHandlers } from './http/problem-handler.js';
+import { validatorCompiler } from './http/validation.js';
+import { type Write, makeWrite } from './http/write.js';
+import { registerApiKeyRoutes } from './keys/routes.js';
+import { registerLedgerRoutes } from './ledger/routes.js';
+import { registerOpsRoutes } from './ops/routes.js';
+import { registerUserRoutes } from './users/routes.js';
+import { VERSION } from './version.js';
+
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** What the routes are given: storage, time, and the one way to write. */
+export interface Deps {
+  store: Store;
+  clock: Clock;
+  write: Write;
+}
+
+export interface AppOptions {
+  store: Store;
+  clock: Clock;
+  config: Pick<Config, 'bodyLimitBytes' | 'trustProxy' | 'logLevel'>;
+  /** Collect process-wide metrics (CPU, memory, event loop): once per process. */
+  processMetrics?: boolean;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function buildApp(options: AppOptions): Promise<Api> {
+  const { store, clock, config } = options;
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    // A caller's request id is kept when it is reasonable, so logs can be joined across systems.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  installJsonParser(app);
+  installProblemHandlers(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  const registry = installMetrics(app, { processMetrics: options.processMetrics ?? false });
+  installCallerCheck(app, store.db);
+  await installOpenApi(app, VERSION);
+
+  const deps: Deps = { store, clock, write: makeWrite(store, clock) };
+
+  // The whole API surface, in one place.
+  registerOpsRoutes(app, deps, registry);
+  registerApiKeyRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerLedgerRoutes(app, deps);
+  registerEventRoutes(app, deps);
+
+  return app;
+}

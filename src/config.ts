@@ -1,0 +1,104 @@
+import path from 'node:path';
+
+/** Where the data lives: an embedded SQLite file, or a shared PostgreSQL database. */
+export type Storage =
+  | { engine: 'sqlite'; file: string }
+  | { engine: 'postgres'; url: string };
+
+/**
+ * `strict`: an answer is sent only after its commit reached the disk (survives power loss).
+ * `relaxed`: the commit reached the operating system (survives `kill -9`, not a power loss).
+ */
+export type Durability = 'strict' | 'relaxed';
+
+export interface Config {
+  port: number;
+  host: string;
+  storage: Storage;
+  durability: Durability;
+  pgPoolSize: number;
+  logLevel: string;
+  bodyLimitBytes: number;
+  bootstrapAdminKey: string | undefined;
+  shutdownTimeoutMs: number;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates the environment, listing every problem at once. The only reader of process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Readonly<Config> {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!allowed.includes(raw as T)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const storage = parseDatabaseUrl(env.DATABASE_URL, cwd, problems);
+
+  const bootstrapAdminKey = env.TESSERA_BOOTSTRAP_ADMIN_KEY || undefined;
+  if (bootstrapAdminKey !== undefined && !/^[\x21-\x7e]{24,128}$/.test(bootstrapAdminKey)) {
+    problems.push('TESSERA_BOOTSTRAP_ADMIN_KEY must be 24 to 128 printable characters without spaces');
+  }
+
+  const config: Config = {
+    port: integer('PORT', 3000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    storage,
+    durability: oneOf('TESSERA_DURABILITY', 'strict', ['strict', 'relaxed'] as const),
+    pgPoolSize: integer('TESSERA_PG_POOL_SIZE', 8, 1, 200),
+    logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    bodyLimitBytes: integer('TESSERA_BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
+    bootstrapAdminKey,
+    shutdownTimeoutMs: integer('TESSERA_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    trustProxy: oneOf('TESSERA_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function parseDatabaseUrl(raw: string | undefined, cwd: string, problems: string[]): Storage {
+  if (raw === undefined || raw === '') {
+    return { engine: 'sqlite', file: path.resolve(cwd, 'data', 'tessera.db') };
+  }
+  if (raw.startsWith('file:')) {
+    const file = raw.slice('file:'.length);
+    if (file === '') problems.push('DATABASE_URL file: needs a path, for example file:./data/tessera.db');
+    return { engine: 'sqlite', file: path.resolve(cwd, file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { engine: 'postgres', url: raw };
+  }
+  problems.push('DATABASE_URL must start with file:, postgres:// or postgresql://');
+  return { engine: 'sqlite', file: path.resolve(cwd, 'data', 'tessera.db') };
+}

@@ -1,0 +1,104 @@
+/**
+ * Group commit for an engine with one writer and no group commit of its own (SQLite).
+ *
+ * Units of work queued while a commit is in progress (or in the same turn of the event loop) run
+ * one after another inside one transaction, each in its own savepoint so that a failing unit undoes
+ * only itself. One commit (one fsync) then makes the whole batch durable, and only after it does any
+ * caller get its answer: a unit that failed may have seen its neighbours' changes, so its error is
+ * not reported until they are final either.
+ */
+export interface BatchConnection<C> {
+  /** Runs the batch with exclusive use of the connection. */
+  exclusive<T>(run: (conn: C) => Promise<T>): Promise<T>;
+  begin(conn: C): void;
+  savepoint(conn: C): void;
+  release(conn: C): void;
+  rollbackToSavepoint(conn: C): void;
+  commit(conn: C): void;
+  rollback(conn: C): void;
+}
+
+interface Pending<C> {
+  work: (conn: C) => Promise<unknown>;
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export class GroupCommit<C> {
+  private queue: Pending<C>[] = [];
+  private draining: Promise<void> | null = null;
+
+  constructor(
+    private readonly connection: BatchConnection<C>,
+    private readonly maxBatch = 512,
+  ) {}
+
+  run<T>(work: (conn: C) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve, reject });
+      if (this.draining === null) {
+        this.draining = new Promise<void>((done) => setImmediate(() => this.drain().finally(done)));
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far has been committed or failed. */
+  async flush(): Promise<void> {
+    while (this.draining !== null) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private async commitBatch(batch: Pending<C>[]): Promise<void> {
+    const c = this.connection;
+    let outcomes: Outcome[];
+    try {
+      outcomes = await c.exclusive(async (conn) => {
+        c.begin(conn);
+        const results: Outcome[] = [];
+        try {
+          for (const item of batch) {
+            c.savepoint(conn);
+            try {
+              const value = await item.work(conn);
+              c.release(conn);
+              results.push({ ok: true, value });
+            } catch (error) {
+              c.rollbackToSavepoint(conn);
+              c.release(conn);
+              results.push({ ok: false, error });
+            }
+          }
+          c.commit(conn);
+        } catch (error) {
+          try {
+            c.rollback(conn);
+          } catch {
+            // The transaction is already gone; the original error is the one to report.
+          }
+          throw error;
+        }
+        return results;
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
+  }
+}

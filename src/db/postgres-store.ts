@@ -1,0 +1,58 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Durability } from '../config.js';
+import type { Store } from './store.js';
+import type { Db, Tables } from './tables.js';
+
+export interface PostgresOptions {
+  url: string;
+  durability: Durability;
+  poolSize: number;
+}
+
+// bigint columns (points, sequence numbers) come back as numbers; they stay far below 2^53.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number.parseInt(value, 10) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+// Serialization failures and deadlocks are safe to retry: the transaction did nothing.
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * PostgreSQL: every instance shares the database; consistency comes from guarded statements and
+ * transactions, and throughput from many commits in flight (the server groups their fsyncs).
+ */
+export function openPostgresStore({ url, durability, poolSize }: PostgresOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    options: durability === 'relaxed' ? '-c synchronous_commit=off' : undefined,
+    application_name: 'tessera',
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db: Db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+
+  return {
+    engine: 'postgres',
+    db,
+    async write(work) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute(work);
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (attempt < 5 && code !== undefined && RETRYABLE.has(code)) continue;
+          throw error;
+        }
+      }
+    },
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,76 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode, type FieldError, problem } from '../errors.js';
+import { fieldErrors } from './validation.js';
+
+interface Mapped {
+  code: ErrorCode;
+  detail: string;
+  errors?: FieldError[] | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+const BY_FASTIFY_CODE: Partial<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+const BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+/** Every error becomes a problem+json answer here, and only here. */
+function mapError(error: FastifyError & { code?: string }): Mapped {
+  if (error instanceof AppError) {
+    return { code: error.code, detail: error.detail, errors: error.errors, headers: error.headers };
+  }
+  if (error.validation) {
+    const errors = fieldErrors(error.validation as never, error.validationContext ?? 'body');
+    return {
+      code: 'VALIDATION_FAILED',
+      detail: errors.map((e) => `${e.path} ${e.message}`).join('; '),
+      errors,
+    };
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return { code: 'VALIDATION_FAILED', detail: 'The body is not valid JSON', errors: [{ path: '/body', message: 'is not valid JSON' }] };
+  }
+  if (String(error.code).startsWith('SQLITE_BUSY')) {
+    return { code: 'UNAVAILABLE', detail: 'The database is busy; retry shortly', headers: { 'retry-after': '1' } };
+  }
+  const byCode = error.code ? BY_FASTIFY_CODE[error.code] : undefined;
+  if (byCode) return { code: byCode, detail: error.message };
+  // Fastify's own 4xx errors (bad URL, bad content length, …) carry safe messages.
+  const status = error.statusCode ?? 500;
+  const byStatus = status >= 400 && status < 500 ? BY_STATUS[status] ?? 'VALIDATION_FAILED' : undefined;
+  if (byStatus) return { code: byStatus, detail: error.message };
+  return { code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL', detail: 'An unexpected error occurred' };
+}
+
+export function sendProblem(reply: FastifyReply, mapped: Mapped) {
+  const body = problem(mapped.code, mapped.detail, mapped.errors);
+  if (mapped.headers) reply.headers(mapped.headers);
+  return reply.code(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const mapped = mapError(error);
+    if (mapped.code === 'INTERNAL' || mapped.code === 'UNAVAILABLE') {
+      request.log.error({ err: error }, 'request failed');
+      // The details stay in the log; the caller gets the request id to quote.
+      mapped.detail = `${mapped.detail} (request id ${request.id})`;
+    }
+    return sendProblem(reply, mapped);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { code: 'NOT_FOUND', detail: `There is no ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}

@@ -1,0 +1,71 @@
+import type { Clock } from '../clock.js';
+import { isoNow } from '../clock.js';
+import type { Db } from '../db/tables.js';
+import { AppError } from '../errors.js';
+
+export interface Response {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+/** How long a key is remembered. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Runs `work` once per (program, key), inside the caller's transaction. The key is claimed by an
+ * insert in that same transaction, so a second request with the key (even one arriving at the same
+ * moment) waits for the first to commit and then receives its stored response. Only successes are
+ * stored: a failed request leaves nothing behind, and retrying it runs it again.
+ */
+export async function runIdempotent(
+  db: Db,
+  clock: Clock,
+  claim: { programId: string; key: string; fingerprint: string },
+  work: (db: Db) => Promise<{ status: number; body: unknown }>,
+): Promise<Response> {
+  const claimed = await db
+    .insertInto('idempotency_keys')
+    .values({
+      program_id: claim.programId,
+      key: claim.key,
+      fingerprint: claim.fingerprint,
+      status_code: 0,
+      response_body: '',
+      created_at: isoNow(clock),
+    })
+    .onConflict((oc) => oc.columns(['program_id', 'key']).doNothing())
+    .executeTakeFirst();
+
+  if (claimed.numInsertedOrUpdatedRows === 0n) {
+    const stored = await db
+      .selectFrom('idempotency_keys')
+      .select(['fingerprint', 'status_code', 'response_body'])
+      .where('program_id', '=', claim.programId)
+      .where('key', '=', claim.key)
+      .executeTakeFirstOrThrow();
+    if (stored.fingerprint !== claim.fingerprint) {
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different request; use a new key for a new request',
+      );
+    }
+    return { status: stored.status_code, body: JSON.parse(stored.response_body), replayed: true };
+  }
+
+  const response = await work(db);
+  await db
+    .updateTable('idempotency_keys')
+    .set({ status_code: response.status, response_body: JSON.stringify(response.body ?? null) })
+    .where('program_id', '=', claim.programId)
+    .where('key', '=', claim.key)
+    .execute();
+  return { ...response, replayed: false };
+}
+
+/** Forgets keys older than the TTL; returns how many. */
+export async function sweepIdempotencyKeys(db: Db, clock: Clock): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS).toISOString();
+  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+
+export const ID_PREFIXES = {
+  program: 'prg',
+  user: 'usr',
+  reward: 'rwd',
+  voucher: 'vch',
+  purchase: 'pur',
+  validation: 'val',
+  event: 'evt',
+  webhook: 'whk',
+  apiKey: 'key',
+  ledgerEntry: 'pnt',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const ulid = monotonicFactory();
+
+/** A new opaque id with its type prefix; ids sort by creation time, which keyset pagination relies on. */
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${ulid().toLowerCase()}`;
+}
+
+/** The regular expression an id of this kind matches, for request schemas. */
+export function idPattern(kind: IdKind): string {
+  return `^${ID_PREFIXES[kind]}_[0-9a-hjkmnp-tv-z]{26}$`;
+}
+
+/** A fresh secret for API keys and signing secrets: 192 random bits. */
+export function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}

@@ -1,0 +1,20 @@
+import type { Tables } from '../db/tables.js';
+import type { Role } from './roles.js';
+
+export interface ApiKeyView {
+  id: string;
+  role: Role;
+  name: string;
+  venue: string | null;
+  prefix: string;
+  createdAt: string;
+}
+
+export const toApiKeyView = (row: Tables['api_keys']): ApiKeyView => ({
+  id: row.id,
+  role: row.role as Role,
+  name: row.name,
+  venue: row.venue,
+  prefix: row.key_prefix,
+  createdAt: row.created_at,
+});

@@ -1,0 +1,48 @@
+import type { Db, Tables } from '../db/tables.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { type LedgerEntryView, type LedgerKind, toLedgerEntryView } from './ledger-entry-view.js';
+
+/**
+ * Moves a member's balance by `delta` and appends the matching ledger entry, in the caller's
+ * transaction. The balance changes in one guarded statement, so concurrent debits can never take
+ * it below zero, and balance = sum of entries holds at every commit.
+ */
+export async function postEntry(
+  db: Db,
+  programId: string,
+  entry: { userId: string; kind: LedgerKind; delta: number; reason: string; createdAt: string },
+): Promise<LedgerEntryView> {
+  const updated = await db
+    .updateTable('users')
+    .set((eb) => ({ balance: eb('balance', '+', entry.delta) }))
+    .where('program_id', '=', programId)
+    .where('id', '=', entry.userId)
+    .where((eb) => eb(eb('balance', '+', entry.delta), '>=', 0))
+    .returning('balance')
+    .executeTakeFirst();
+
+  if (!updated) {
+    const user = await db
+      .selectFrom('users')
+      .select('balance')
+      .where('program_id', '=', programId)
+      .where('id', '=', entry.userId)
+      .executeTakeFirst();
+    if (!user) throw notFound('User');
+    throw new AppError('INSUFFICIENT_POINTS', `The balance is ${user.balance}; ${-entry.delta} points are needed`);
+  }
+
+  const row: Tables['ledger_entries'] = {
+    program_id: programId,
+    id: newId('ledgerEntry'),
+    user_id: entry.userId,
+    kind: entry.kind,
+    delta: entry.delta,
+    balance_after: updated.balance,
+    reason: entry.reason,
+    created_at: entry.createdAt,
+  };
+  await db.insertInto('ledger_entries').values(row).execute();
+  return toLedgerEntryView(row);
+}

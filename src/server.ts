@@ -1,0 +1,66 @@
+import closeWithGrace from 'close-with-grace';
+import { type Api, buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import { type Config, loadConfig } from './config.js';
+import { migrateToLatest } from './db/migrate.js';
+import { openStore } from './db/open-store.js';
+import { sweepIdempotencyKeys } from './idempotency/run-idempotent.js';
+import { bootstrapFirstProgram } from './programs/bootstrap.js';
+
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Config → database → migrations → first program → app → listen. Stops gracefully on SIGTERM and
+ * SIGINT: in-flight requests finish, pending commits land, then the database closes.
+ */
+export async function runServer(config: Readonly<Config> = loadConfig()): Promise<Api> {
+  const store = openStore(config);
+  const clock = systemClock;
+  const app = await buildApp({ store, clock, config, processMetrics: true });
+  app.addHook('onClose', async () => {
+    await store.close();
+  });
+
+  try {
+    const applied = await migrateToLatest(store);
+    if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
+    const created = await bootstrapFirstProgram(store, clock, config.bootstrapAdminKey);
+    if (created) {
+      app.log.info({ programId: created.programId, keyId: created.adminKeyId }, 'first program created');
+      if (!config.bootstrapAdminKey) printFirstKey(created.programId, created.adminKey);
+    }
+  } catch (error) {
+    app.log.fatal({ err: error }, 'could not prepare the database');
+    await app.close();
+    throw error;
+  }
+
+  const sweeper = setInterval(() => {
+    sweepIdempotencyKeys(store.db, clock).catch((error) => app.log.warn({ err: error }, 'idempotency sweep failed'));
+  }, SWEEP_EVERY_MS);
+  sweeper.unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
+
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  return app;
+}
+
+function printFirstKey(programId: string, key: string): void {
+  process.stdout.write(
+    [
+      '',
+      '  First start: created a program and its admin API key.',
+      `  Program:   ${programId}`,
+      `  Admin key: ${key}`,
+      '  It is shown only this once. Keep it somewhere safe.',
+      '',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { type Api, buildApp } from '../src/app.js';
+import type { Clock } from '../src/clock.js';
+import type { Engine } from '../src/db/engine.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { openStore } from '../src/db/open-store.js';
+import type { Store } from '../src/db/store.js';
+import { createProgram } from '../src/programs/create-program.js';
+
+/** The engines this run covers: SQLite always, PostgreSQL when reachable. */
+export const engines: Engine[] = inject('postgresAdminUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** A clock tests can move; it starts at the real time. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+/** A fresh, empty database of one engine; `url` is a DATABASE_URL for it. */
+export interface TestDatabase {
+  engine: Engine;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+  const name = `tessera_test_${randomBytes(6).toString('hex')}`;
+  if (engine === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-test-'));
+    return {
+      engine,
+      url: `file:${path.join(dir, `${name}.db`)}`,
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const adminUrl = inject('postgresAdminUrl');
+  if (!adminUrl) throw new Error('PostgreSQL is not available');
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    engine,
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+export function openTestStore(database: TestDatabase): Store {
+  const storage =
+    database.engine === 'sqlite'
+      ? ({ engine: 'sqlite', file: database.url.slice('file:'.length) } as const)
+      : ({ engine: 'postgres', url: database.url } as const);
+  return openStore({ storage, durability: 'strict', pgPoolSize: 8 });
+}
+
+export interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
+
+export interface RequestOptions {
+  key?: string | null;
+  headers?: Record<string, string>;
+  /** Raw payload, sent as is (for malformed input). */
+  payload?: string;
+  contentType?: string;
+}
+
+/** A running app on a fresh database, reached through Fastify's in-process HTTP. */
+export interface TestApp {
+  engine: Engine;
+  app: Api;
+  store: Store;
+  clock: TestClock;
+  database: TestDatabase;
+  /** A new program with its admin key, isolated from every other test's data. */
+  newProgram(): Promise<{ programId: string; adminKey: string }>;
+  request(method: string, url: string, body?: unknown, options?: RequestOptions): Promise<Response>;
+}
+
+/** Builds an app for this describe block's engine before its tests and tears it down after. */
+export function useTestApp(engine: Engine): TestApp {
+  const t = { engine, clock: new TestClock() } as TestApp;
+  beforeAll(async () => {
+    t.database = await createTestDatabase(engine);
+    t.store = openTestStore(t.database);
+    await migrateToLatest(t.store);
+    t.app = await buildApp({
+      store: t.store,
+      clock: t.clock,
+      config: { bodyLimitBytes: 65_536, trustProxy: false, logLevel: 'silent' },
+    });
+    await t.app.ready();
+  });
+  afterAll(async () => {
+    await t.app?.close();
+    await t.store?.close();
+    await t.database?.drop();
+  });
+  t.newProgram = async () => {
+    const created = await t.store.write((trx) => createProgram(trx, t.clock, 'Test program'));
+    return { programId: created.programId, adminKey: created.adminKey };
+  };
+  t.request = async (method, url, body, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    let payload: string | undefined = options.payload;
+    if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const response = await t.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+    let parsed: unknown = response.body;
+    try {
+      parsed = response.body === '' ? undefined : JSON.parse(response.body);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.statusCode, headers: response.headers, body: parsed };
+  };
+  return t;
+}
+
+/** Runs a describe block once per engine, each with its own app and database. */
+export function describeEachEngine(name: string, body: (t: TestApp) => void): void {
+  describe.each(engines)(`${name} [%s]`, (engine) => {
+    body(useTestApp(engine));
+  });
+}
+
+/** Creates a member and returns their id. */
+export async function createMember(t: TestApp, key: string, externalId = `m-${randomBytes(4).toString('hex')}`): Promise<string> {
+  const response = await t.request('POST', '/v1/users', { externalId }, { key });
+  if (response.status !== 201) throw new Error(`could not create a member: ${JSON.stringify(response.body)}`);
+  return response.body.id;
+}
+
+/** Creates a key with `role` and returns its secret. */
+export async function createKey(t: TestApp, adminKey: string, role: 'admin' | 'app' | 'pos', extra: object = {}): Promise<{ id: string; key: string }> {
+  const response = await t.request('POST', '/v1/api-keys', { role, name: `${role} key`, ...extra }, { key: adminKey });
+  if (response.status !== 201) throw new Error(`could not create a key: ${JSON.stringify(response.body)}`);
+  return { id: response.body.id, key: response.body.key };
+}
