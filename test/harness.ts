@@ -73,7 +73,7 @@ export function openTestStore(database: TestDatabase): Store {
 
 export interface Response {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | number | string[] | undefined>;
   body: any;
 }
 

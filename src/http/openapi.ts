@@ -23,7 +23,12 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       const roles = route.config?.roles;
       if (!roles || !schema) return { schema, url };
       return {
-        schema: { ...schema, security: [{ bearer: [] }, { apiKey: [] }], description: `${schema.description ?? ''}\n\nRoles: ${roles.join(', ')}`.trim() },
+        schema: {
+          ...schema,
+          security: [{ bearer: [] as string[] }, { apiKey: [] as string[] }] as Array<Record<string, string[]>>,
+          description: `${schema.description ?? ''}\n\nRoles: ${roles.join(', ')}`.trim(),
+          'x-roles': [...roles],
+        },
         url,
       };
     },
