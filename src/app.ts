@@ -43,7 +43,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
     // A caller's request id is kept when it is reasonable, so logs can be joined across systems.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createMember, describeEachEngine } from './harness.js';
+
+describeEachEngine('operations', (t) => {
+  describe('GET /openapi.json and /docs', () => {
+    it('serves an OpenAPI 3.1 document generated from the route schemas', async () => {
+      const response = await t.request('GET', '/openapi.json');
+      expect(response.status).toBe(200);
+      expect(response.body.openapi).toBe('3.1.0');
+      const points = response.body.paths['/v1/users/{id}/points'];
+      expect(points.post.requestBody.content['application/json'].schema.required).toEqual(['delta', 'reason']);
+      expect(points.post['x-roles']).toEqual(['admin', 'app']);
+      expect(Object.keys(response.body.paths)).toEqual(
+        expect.arrayContaining(['/v1/users', '/v1/users/{id}', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/events', '/healthz', '/readyz']),
+      );
+    });
+
+    it('renders the document at /docs', async () => {
+      const page = await t.app.inject({ method: 'GET', url: '/docs/' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/text\/html/);
+    });
+  });
+
+  describe('health', () => {
+    it('answers liveness and readiness', async () => {
+      expect((await t.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
+      expect((await t.request('GET', '/readyz')).body).toEqual({ status: 'ready' });
+    });
+  });
+
+  describe('GET /metrics', () => {
+    it('exposes request latency per route in the Prometheus format', async () => {
+      const { adminKey } = await t.newProgram();
+      await createMember(t, adminKey);
+      const response = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toMatch(/tessera_http_request_duration_seconds_count\{method="POST",route="\/v1\/users",status_code="201"\} \d+/);
+    });
+  });
+
+  describe('request ids', () => {
+    it('echoes the caller\'s request id, or makes one', async () => {
+      const given = await t.request('GET', '/healthz', undefined, { headers: { 'x-request-id': 'till-7.req-99' } });
+      expect(given.headers['x-request-id']).toBe('till-7.req-99');
+      const made = await t.request('GET', '/healthz');
+      expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const unsafe = await t.request('GET', '/healthz', undefined, { headers: { 'x-request-id': 'has spaces and <html>' } });
+      expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('errors', () => {
+    it('answers an unknown route with a problem', async () => {
+      const response = await t.request('GET', '/v1/nothing-here');
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body).toMatchObject({ status: 404, code: 'NOT_FOUND', title: expect.any(String), type: expect.any(String) });
+    });
+
+    it('never shows internals in a 5xx', async () => {
+      const { adminKey } = await t.newProgram();
+      const userId = await createMember(t, adminKey);
+      // Break the database under the app: the request fails inside, and the answer says nothing of why.
+      await t.store.db.schema.alterTable('ledger_entries').renameTo('ledger_entries_away').execute();
+      try {
+        const response = await t.request('POST', `/v1/users/${userId}/points`, { delta: 1, reason: 'x' }, { key: adminKey });
+        expect(response.status).toBe(500);
+        expect(response.body).toMatchObject({ code: 'INTERNAL', detail: expect.stringContaining('request id') });
+        const text = JSON.stringify(response.body);
+        expect(text).not.toMatch(/ledger|sql|select|insert|node_modules|\.ts|at /i);
+        const after = await t.request('GET', `/v1/users/${userId}`, undefined, { key: adminKey });
+        expect(after.body.balance).toBe(0);
+      } finally {
+        await t.store.db.schema.alterTable('ledger_entries_away').renameTo('ledger_entries').execute();
+      }
+    });
+  });
+});
