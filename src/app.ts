@@ -10,6 +10,7 @@ import { installJsonParser } from './http/json-parser.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handler.js';
+import { NoQuery } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { type Write, makeWrite } from './http/write.js';
 import { registerApiKeyRoutes } from './keys/routes.js';
@@ -60,6 +61,12 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   });
   const registry = installMetrics(app, { processMetrics: options.processMetrics ?? false });
   installCallerCheck(app, store.db);
+  // An API route that declares no query parameters refuses them, rather than ignoring a typo.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.roles && route.schema?.querystring === undefined) {
+      route.schema = { ...route.schema, querystring: NoQuery };
+    }
+  });
   await installOpenApi(app, VERSION);
 
   const deps: Deps = { store, clock, write: makeWrite(store, clock) };

@@ -1,4 +1,5 @@
 import { invalidField } from './errors.js';
+import { type IdKind, idPattern } from './ids.js';
 
 export interface Page<T> {
   data: T[];
@@ -21,7 +22,11 @@ export function decodeCursor<T>(cursor: string | undefined, isPosition: (value: 
   throw invalidField('/querystring/cursor', 'is not a cursor returned by this list');
 }
 
-export const isString = (value: unknown): value is string => typeof value === 'string' && value.length <= 64;
+/** A position that is an id of `kind`. */
+export const isIdOf =
+  (kind: IdKind) =>
+  (value: unknown): value is string =>
+    typeof value === 'string' && new RegExp(idPattern(kind)).test(value);
 
 /** Given up to limit+1 rows, the page of `limit` and the cursor to the rest. */
 export function pageOf<T>(rows: T[], limit: number, positionOf: (row: T) => unknown): Page<T> {

@@ -17,6 +17,8 @@ export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-86
 export const Text = (maxLength: number, minLength = 1) =>
   Type.String({ minLength, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
@@ -28,7 +30,6 @@ export const Page = <T extends TSchema>(item: T) =>
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
-      minLength: 1,
       maxLength: 255,
       pattern: '^[\\x21-\\x7e]+$',
       description: 'Makes a retry safe: the same key and body return the first response and do nothing again',

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Api, Deps } from '../app.js';
 import { Empty, IdParams, IdempotencyHeaders, Page, PageQuery, Nullable, Text, Timestamp, responses } from '../http/schemas.js';
-import { decodeCursor, isString } from '../pagination.js';
+import { decodeCursor, isIdOf } from '../pagination.js';
 import { createApiKey } from './create-api-key.js';
 import { listApiKeys } from './list-api-keys.js';
 import { revokeApiKey } from './revoke-api-key.js';
@@ -58,7 +58,7 @@ export function registerApiKeyRoutes(app: Api, { clock, store, write }: Deps): v
     async (request) =>
       listApiKeys(store.db, request.caller.programId, {
         limit: request.query.limit ?? 50,
-        after: decodeCursor(request.query.cursor, isString),
+        after: decodeCursor(request.query.cursor, isIdOf('apiKey')),
       }),
   );
 
@@ -66,7 +66,7 @@ export function registerApiKeyRoutes(app: Api, { clock, store, write }: Deps): v
     '/v1/api-keys/:id',
     {
       config: { roles: ['admin'] },
-      schema: { tags, summary: 'Revoke an API key at once', params: IdParams('apiKey'), response: responses({ 204: Empty }) },
+      schema: { tags, summary: 'Revoke an API key at once', params: IdParams('apiKey'), headers: IdempotencyHeaders, response: responses({ 204: Empty }) },
     },
     (request, reply) => write(request, reply, 204, (trx) => revokeApiKey(trx, clock, request.caller.programId, request.params.id)),
   );

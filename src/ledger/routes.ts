@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Api, Deps } from '../app.js';
 import { Id, IdParams, IdempotencyHeaders, Nullable, PageQuery, Text, Timestamp, responses } from '../http/schemas.js';
-import { decodeCursor, isString } from '../pagination.js';
+import { decodeCursor, isIdOf } from '../pagination.js';
 import { adjustPoints } from './adjust-points.js';
 import { LEDGER_KINDS } from './ledger-entry-view.js';
 import { readPoints } from './read-points.js';
@@ -74,7 +74,7 @@ export function registerLedgerRoutes(app: Api, { clock, store, write }: Deps): v
     async (request) =>
       readPoints(store.db, request.caller.programId, request.params.id, {
         limit: request.query.limit ?? 50,
-        before: decodeCursor(request.query.cursor, isString),
+        before: decodeCursor(request.query.cursor, isIdOf('ledgerEntry')),
       }),
   );
 }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Api, Deps } from '../app.js';
 import { Id, IdParams, IdempotencyHeaders, Nullable, Page, PageQuery, Text, Timestamp, responses } from '../http/schemas.js';
-import { decodeCursor, isString } from '../pagination.js';
+import { decodeCursor, isIdOf } from '../pagination.js';
 import { createUser } from './create-user.js';
 import { getUser } from './get-user.js';
 import { listUsers } from './list-users.js';
@@ -57,7 +57,7 @@ export function registerUserRoutes(app: Api, { clock, store, write }: Deps): voi
     async (request) =>
       listUsers(store.db, request.caller.programId, {
         limit: request.query.limit ?? 50,
-        after: decodeCursor(request.query.cursor, isString),
+        after: decodeCursor(request.query.cursor, isIdOf('user')),
         externalId: request.query.externalId,
       }),
   );
