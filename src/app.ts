@@ -59,6 +59,15 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Once shutdown begins, answers close their connection, so keep-alive sockets do not hold the
+  // process open after the last in-flight request is done.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   const registry = installMetrics(app, { processMetrics: options.processMetrics ?? false });
   installCallerCheck(app, store.db);
   // An API route that declares no query parameters refuses them, rather than ignoring a typo.

@@ -1,4 +1,4 @@
-import { Migrator, sql } from 'kysely';
+import { type Kysely, Migrator, sql } from 'kysely';
 import { migrations } from './migrations/index.js';
 import type { Store } from './store.js';
 
@@ -6,29 +6,37 @@ import type { Store } from './store.js';
 const MIGRATION_LOCK = 7_310_425_112;
 
 /**
- * Brings the schema up to date. Safe when several instances start at once: on PostgreSQL they
- * queue on an advisory lock; on SQLite a stale snapshot is refused by the engine and retried.
+ * Brings the schema up to date. Safe when several instances start at once: each takes a lock held
+ * for the whole run (PostgreSQL: an advisory lock; SQLite: the write lock, through BEGIN IMMEDIATE,
+ * which also makes the run one transaction), so the others wait and then find nothing left to do.
  */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const provider = { getMigrations: async () => migrations };
-  if (store.engine === 'postgres') {
-    return store.db.connection().execute(async (conn) => {
-      await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
-      try {
-        return await run(new Migrator({ db: conn, provider }));
-      } finally {
-        await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
-      }
-    });
-  }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await run(new Migrator({ db: store.db, provider }));
+      return await migrateUnderLock(store);
     } catch (error) {
-      if (attempt >= 10 || !String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      // Another SQLite connection held the write lock past the busy timeout: wait, then try again.
+      if (attempt >= 5 || !String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
+}
+
+async function migrateUnderLock(store: Store): Promise<string[]> {
+  const provider = { getMigrations: async () => migrations };
+  const postgres = store.engine === 'postgres';
+  return store.db.connection().execute(async (conn: Kysely<any>) => {
+    await (postgres ? sql`select pg_advisory_lock(${MIGRATION_LOCK})` : sql`begin immediate`).execute(conn);
+    let done = false;
+    try {
+      const applied = await run(new Migrator({ db: conn, provider }));
+      done = true;
+      return applied;
+    } finally {
+      if (postgres) await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+      else await (done ? sql`commit` : sql`rollback`).execute(conn);
+    }
+  });
 }
 
 async function run(migrator: Migrator): Promise<string[]> {

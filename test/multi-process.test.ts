@@ -1,0 +1,457 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/clock.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { migrations } from '../src/db/migrations/index.js';
+import type { Store } from '../src/db/store.js';
+import { bootstrapFirstProgram } from '../src/programs/bootstrap.js';
+import { type TestDatabase, createTestDatabase, engines, openTestStore } from './harness.js';
+import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, logLines, startServer } from './server-process.js';
+
+/**
+ * Real server processes (`node src/main.ts`) sharing one database, reached over HTTP on 127.0.0.1.
+ * What one process cannot show: concurrency between processes, kill -9, SIGTERM, shared state.
+ */
+describe.each(engines)('several server processes on one database [%s]', (engine) => {
+  let database: TestDatabase;
+  const stores: Store[] = [];
+
+  beforeEach(async () => {
+    database = await createTestDatabase(engine);
+  });
+
+  afterEach(async () => {
+    // Runs when a test fails too: no server outlives its test, no database is left behind.
+    await killAllServers();
+    await Promise.all(stores.splice(0).map((store) => store.close().catch(() => {})));
+    await database?.drop();
+  });
+
+  /** Reads the database directly, beside the servers. */
+  const openStore = (): Store => {
+    const store = openTestStore(database);
+    stores.push(store);
+    return store;
+  };
+
+  /** The schema and the first program made up front, so a test starts its instances together. */
+  const prepareDatabase = async (): Promise<void> => {
+    const store = openTestStore(database);
+    try {
+      await migrateToLatest(store);
+      await bootstrapFirstProgram(store, systemClock, BOOTSTRAP_ADMIN_KEY);
+    } finally {
+      await store.close();
+    }
+  };
+
+  const startTogether = (count: number): Promise<ServerProcess[]> =>
+    Promise.all(Array.from({ length: count }, () => startServer(database.url)));
+
+  it(`comes up with one program and one admin key when ${engine === 'sqlite' ? 'two' : 'three'} instances start at the same moment on an empty database`, async () => {
+    const servers = await startTogether(engine === 'sqlite' ? 2 : 3);
+
+    for (const [i, server] of servers.entries()) {
+      expect((await call(server, 'GET', '/readyz')).status).toBe(200);
+      const keys = await call(server, 'GET', '/v1/api-keys');
+      expect(keys.status).toBe(200);
+      expect(keys.body.data).toEqual([expect.objectContaining({ role: 'admin' })]);
+      const member = await call(server, 'POST', '/v1/users', { externalId: `first-member-${i}` });
+      expect(member.status).toBe(201);
+    }
+
+    const store = openStore();
+    const programs = await store.db.selectFrom('programs').select('id').execute();
+    expect(programs).toHaveLength(1);
+    const keys = await store.db.selectFrom('api_keys').select(['program_id', 'role']).execute();
+    expect(keys).toEqual([{ program_id: programs[0]!.id, role: 'admin' }]);
+    const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
+    expect(applied.rows.map((row) => row.name)).toEqual(Object.keys(migrations).sort());
+  });
+
+  it('lets exactly 123 of 200 concurrent debits of 10 through when two processes share a member holding 1,234 points', async () => {
+    await prepareDatabase();
+    const servers = await startTogether(2);
+    const userId = await createMember(servers[0]!);
+    expect((await call(servers[1]!, 'POST', `/v1/users/${userId}/points`, { delta: 1234, reason: 'start' })).status).toBe(201);
+
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => call(servers[i % 2]!, 'POST', `/v1/users/${userId}/points`, { delta: -10, reason: `spend ${i}` })),
+    );
+
+    const tally: Record<string, number> = {};
+    for (const r of results) {
+      const outcome = `${r.status} ${r.body?.code ?? ''}`.trim();
+      tally[outcome] = (tally[outcome] ?? 0) + 1;
+    }
+    expect(tally).toEqual({ '201': 123, '409 INSUFFICIENT_POINTS': 77 });
+    // Each accepted debit saw the balance its predecessor left: no two debits read the same balance.
+    const balancesAfter = results.filter((r) => r.status === 201).map((r) => r.body.balanceAfter as number);
+    expect(balancesAfter.sort((a, b) => b - a)).toEqual(Array.from({ length: 123 }, (_, k) => 1224 - 10 * k));
+
+    for (const server of servers) {
+      expect((await call(server, 'GET', `/v1/users/${userId}`)).body.balance).toBe(4);
+    }
+    const ledger = await readLedger(servers[1]!, userId);
+    expect(ledger.balance).toBe(4);
+    expect(ledger.entries).toHaveLength(124);
+    expect(sum(ledger.entries.map((e) => e.delta))).toBe(4);
+
+    const store = openStore();
+    const user = await store.db.selectFrom('users').select('balance').where('id', '=', userId).executeTakeFirstOrThrow();
+    const totals = await store.db
+      .selectFrom('ledger_entries')
+      .select((eb) => [eb.fn.sum<string | number>('delta').as('total'), eb.fn.countAll<string | number>().as('count')])
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(Number(user.balance)).toBe(4);
+    expect(Number(totals.total)).toBe(4);
+    expect(Number(totals.count)).toBe(124);
+  });
+
+  it('shows a follower of the event feed every event exactly once, in the final order, while two processes write', async () => {
+    await prepareDatabase();
+    const servers = await startTogether(2);
+    const members = [await createMember(servers[0]!), await createMember(servers[1]!), await createMember(servers[0]!)];
+
+    const acknowledged = new Set<string>();
+    const failures: Answer[] = [];
+    let writing = true;
+    // Three writers per instance, fifty credits each: 300 POINTS_ADJUSTED events in all.
+    const writer = async (server: ServerProcess, w: number) => {
+      for (let n = 0; n < 50; n++) {
+        const r = await call(server, 'POST', `/v1/users/${members[(w + n) % members.length]}/points`, {
+          delta: 1 + (n % 5),
+          reason: `writer ${w} credit ${n}`,
+        });
+        if (r.status === 201) acknowledged.add(r.body.id);
+        else failures.push(r);
+      }
+    };
+
+    const seen: EventView[] = [];
+    let seenWhileWriting = 0;
+    // Polls like an integrator would: passes nextCursor back, alternating between the instances.
+    const follower = async () => {
+      let cursor: string | null = null;
+      const deadline = Date.now() + 30_000;
+      for (let poll = 0; poll < 20_000 && Date.now() < deadline; poll++) {
+        const page = await call(servers[poll % 2]!, 'GET', `/v1/events?limit=25${cursor === null ? '' : `&cursor=${cursor}`}`);
+        if (page.status !== 200) throw new Error(`the feed answered ${page.status}: ${JSON.stringify(page.body)}`);
+        seen.push(...(page.body.data as EventView[]));
+        if (writing) seenWhileWriting = seen.length;
+        cursor = page.body.nextCursor;
+        if (page.body.hasMore) continue;
+        if (!writing && seen.filter((e) => e.type === 'POINTS_ADJUSTED').length >= acknowledged.size) return;
+        await sleep(writing ? 5 : 20);
+      }
+    };
+
+    // Notes long-open transactions while the writers run: on PostgreSQL they hold the feed back.
+    const store = openStore();
+    const holdingBack = new Map<number, LongTransaction>();
+    const watcher = async () => {
+      while (writing) {
+        for (const t of await longTransactions(store)) holdingBack.set(t.pid, t);
+        await sleep(250);
+      }
+    };
+
+    const following = follower();
+    const watching = watcher();
+    // Awaited below; this only keeps an early failure from being reported as "unhandled".
+    for (const task of [following, watching]) task.catch(() => {});
+    try {
+      await Promise.all(servers.flatMap((server, s) => [0, 1, 2].map((w) => writer(server, s * 3 + w))));
+    } finally {
+      writing = false;
+    }
+    await Promise.all([following, watching]);
+
+    expect(failures).toEqual([]);
+    expect(acknowledged.size).toBe(300);
+
+    const log = await readEvents(servers[0]!, '');
+    const logIds = log.map((e) => e.id);
+    const seenIds = seen.map((e) => e.id);
+    for (const t of await longTransactions(store)) holdingBack.set(t.pid, t);
+    const stall =
+      holdingBack.size === 0 ? '' : `\n(transactions open over a second in the cluster meanwhile: ${JSON.stringify([...holdingBack.values()])})`;
+    expect.soft(seenWhileWriting, `events seen while the writers ran${stall}`).toBeGreaterThan(0);
+    expect(seenIds.filter((id, i) => seenIds.indexOf(id) !== i), 'events the follower saw twice').toEqual([]);
+    expect(logIds.filter((id) => !seenIds.includes(id)), `events the follower never saw${stall}`).toEqual([]);
+    expect(seenIds).toEqual(logIds);
+
+    const entryIds = log.filter((e) => e.type === 'POINTS_ADJUSTED').map((e) => e.data.entryId as string);
+    expect(entryIds).toHaveLength(300);
+    expect(new Set(entryIds)).toEqual(acknowledged);
+  });
+
+  it('keeps every acknowledged credit when the process is killed with SIGKILL mid-traffic', async () => {
+    await prepareDatabase();
+    const [server] = await startTogether(1);
+    const userId = await createMember(server!);
+
+    const acknowledged: LedgerEntry[] = [];
+    const unexpected: Answer[] = [];
+    let cutOff = 0;
+    let killed = false;
+    const loop = async (l: number) => {
+      for (let n = 0; n < 10_000 && !killed; n++) {
+        try {
+          const r = await call(server!, 'POST', `/v1/users/${userId}/points`, { delta: 1 + ((l + n) % 9), reason: `loop ${l} credit ${n}` });
+          if (r.status === 201) acknowledged.push(r.body);
+          else unexpected.push(r);
+        } catch {
+          cutOff++; // the process died under this request: it may or may not have committed
+          return;
+        }
+      }
+    };
+    const loops = Array.from({ length: 16 }, (_, l) => loop(l));
+    await sleep(1000);
+    await server!.kill9();
+    killed = true;
+    await Promise.all(loops);
+
+    expect(unexpected).toEqual([]);
+    expect(acknowledged.length).toBeGreaterThan(16);
+    expect(cutOff).toBeGreaterThan(0);
+
+    const next = await startServer(database.url);
+    const ledger = await readLedger(next, userId);
+    const stored = new Map(ledger.entries.map((e) => [e.id, e]));
+    const lost = acknowledged.filter((e) => {
+      const found = stored.get(e.id);
+      return found === undefined || found.delta !== e.delta || found.reason !== e.reason;
+    });
+    expect(lost, 'acknowledged credits missing after kill -9').toEqual([]);
+    expect(ledger.balance).toBe(sum(ledger.entries.map((e) => e.delta)));
+
+    // Events commit with their change: one POINTS_ADJUSTED per entry, none without an entry.
+    const events = await readEvents(next, `&type=POINTS_ADJUSTED&userId=${userId}`);
+    const eventEntryIds = events.map((e) => e.data.entryId as string);
+    expect(new Set(eventEntryIds).size).toBe(eventEntryIds.length);
+    expect(new Set(eventEntryIds)).toEqual(new Set(stored.keys()));
+    const withEvent = new Set(eventEntryIds);
+    expect(acknowledged.filter((e) => !withEvent.has(e.id)), 'acknowledged credits without their event').toEqual([]);
+  });
+
+  it('answers every request it had received when SIGTERM arrives, exits 0, and the writes are there after a restart', async () => {
+    await prepareDatabase();
+    const [server] = await startTogether(1);
+    const userId = await createMember(server!);
+
+    // Fifty credits whose bodies are held back until the shutdown has begun: surely in flight.
+    let releaseBodies!: () => void;
+    const bodiesReleased = new Promise<void>((resolve) => (releaseBodies = resolve));
+    const held = Array.from({ length: 50 }, (_, i) => postCredit(server!, userId, `held-${i}`, 1 + (i % 7), bodiesReleased));
+    await until(() => receivedRequestIds(server!).filter((id) => id.startsWith('held-')).length === 50, 20_000, 'the held requests to reach the server');
+
+    const exitCode = server!.stop();
+    exitCode.catch(() => {}); // awaited below, once the bodies are released
+    // And ten more racing the signal: each may be served, refused with 503, or never reach the server.
+    const late = Array.from({ length: 10 }, (_, i) => postCredit(server!, userId, `late-${i}`, 10 + i));
+    await until(() => logLines(server!.output()).some((line) => line.msg === 'shutting down'), 10_000, 'the shutdown to begin');
+    releaseBodies();
+
+    const outcomes = await Promise.all([...held, ...late]);
+    // Soft: when the exit is wrong, what follows still tells whether any write was lost.
+    expect.soft(await exitCode, `exit code; the server's last words:\n${server!.output().trim().split('\n').slice(-3).join('\n')}`).toBe(0);
+
+    const received = new Set(receivedRequestIds(server!));
+    expect(outcomes.filter((o) => received.has(o.requestId) && o.status === undefined), 'received requests left without an answer').toEqual([]);
+    expect(outcomes.filter((o) => o.requestId.startsWith('held-')).map((o) => o.status)).toEqual(Array(50).fill(201));
+    expect(outcomes.filter((o) => o.status !== undefined && o.status !== 201 && o.status !== 503)).toEqual([]);
+
+    const next = await startServer(database.url);
+    const ledger = await readLedger(next, userId);
+    const answeredCreated = outcomes.filter((o) => o.status === 201);
+    // Every acknowledged write is there, and nothing that was not acknowledged.
+    expect(ledger.entries.map((e) => e.reason).sort()).toEqual(answeredCreated.map((o) => o.requestId).sort());
+    expect(ledger.balance).toBe(sum(answeredCreated.map((o) => o.delta)));
+  });
+
+  it('refuses a key on one instance as soon as another instance has revoked it', async () => {
+    await prepareDatabase();
+    const [one, two] = await startTogether(2);
+
+    const created = await call(one!, 'POST', '/v1/api-keys', { role: 'app', name: 'member app backend' });
+    expect(created.status).toBe(201);
+    const appKey: string = created.body.key;
+    expect((await call(two!, 'GET', '/v1/users?limit=1', undefined, appKey)).status).toBe(200);
+
+    expect((await call(one!, 'DELETE', `/v1/api-keys/${created.body.id}`)).status).toBe(204);
+
+    const refused = await call(two!, 'GET', '/v1/users?limit=1', undefined, appKey);
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('UNAUTHENTICATED');
+    expect((await call(one!, 'GET', '/v1/users?limit=1', undefined, appKey)).status).toBe(401);
+  });
+});
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+interface LedgerEntry {
+  id: string;
+  userId: string;
+  delta: number;
+  balanceAfter: number;
+  reason: string;
+}
+
+interface EventView {
+  id: string;
+  type: string;
+  userId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** One HTTP call with the bootstrap admin key (or `key`); the body is parsed when it is JSON. */
+async function call(server: ServerProcess, method: string, path: string, body?: unknown, key = BOOTSTRAP_ADMIN_KEY): Promise<Answer> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal: AbortSignal.timeout(20_000),
+  });
+  return { status: response.status, body: parseBody(await response.text()) };
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function createMember(server: ServerProcess): Promise<string> {
+  const created = await call(server, 'POST', '/v1/users', { externalId: `member-${randomBytes(4).toString('hex')}` });
+  if (created.status !== 201) throw new Error(`could not create a member: ${JSON.stringify(created.body)}`);
+  return created.body.id;
+}
+
+/** The whole ledger of a member, every page. */
+async function readLedger(server: ServerProcess, userId: string): Promise<{ balance: number; entries: LedgerEntry[] }> {
+  const entries: LedgerEntry[] = [];
+  let balance = 0;
+  let cursor: string | null = null;
+  for (let page = 0; page < 500; page++) {
+    const r = await call(server, 'GET', `/v1/users/${userId}/points?limit=200${cursor === null ? '' : `&cursor=${cursor}`}`);
+    if (r.status !== 200) throw new Error(`reading the ledger answered ${r.status}: ${JSON.stringify(r.body)}`);
+    if (page === 0) balance = r.body.balance;
+    entries.push(...(r.body.entries as LedgerEntry[]));
+    cursor = r.body.nextCursor;
+    if (cursor === null) return { balance, entries };
+  }
+  throw new Error('the ledger did not end within 500 pages');
+}
+
+/** The event log from the start, every page (`query` is appended, e.g. "&type=..."). */
+async function readEvents(server: ServerProcess, query: string): Promise<EventView[]> {
+  const events: EventView[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 500; page++) {
+    const r = await call(server, 'GET', `/v1/events?limit=200${query}${cursor === null ? '' : `&cursor=${cursor}`}`);
+    if (r.status !== 200) throw new Error(`reading the events answered ${r.status}: ${JSON.stringify(r.body)}`);
+    events.push(...(r.body.data as EventView[]));
+    cursor = r.body.nextCursor;
+    if (!r.body.hasMore) return events;
+  }
+  throw new Error('the event log did not end within 500 pages');
+}
+
+interface Outcome {
+  requestId: string;
+  delta: number;
+  /** Absent when no complete answer came back (connection refused or reset). */
+  status?: number;
+  body?: unknown;
+  error?: string;
+}
+
+/**
+ * Credits `delta` points with the request id (also the reason) `requestId`. With `hold`, the
+ * headers and the first bytes of the body go out at once and the rest only once `hold` resolves.
+ */
+async function postCredit(server: ServerProcess, userId: string, requestId: string, delta: number, hold?: Promise<void>): Promise<Outcome> {
+  const json = new TextEncoder().encode(JSON.stringify({ delta, reason: requestId }));
+  let sentFirstPart = false;
+  const body =
+    hold === undefined
+      ? json
+      : new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (!sentFirstPart) {
+              sentFirstPart = true;
+              controller.enqueue(json.subarray(0, 8));
+              return;
+            }
+            await hold;
+            controller.enqueue(json.subarray(8));
+            controller.close();
+          },
+        });
+  try {
+    // A streamed body needs `duplex`, which Node's fetch supports but its RequestInit type lacks.
+    const init: RequestInit & { duplex: 'half' } = {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP_ADMIN_KEY}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      body,
+      duplex: 'half',
+      signal: AbortSignal.timeout(20_000),
+    };
+    const response = await fetch(`${server.url}/v1/users/${userId}/points`, init);
+    return { requestId, delta, status: response.status, body: parseBody(await response.text()) };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return { requestId, delta, error: `${(error as Error).message}${cause?.code ? ` (${cause.code})` : ''}` };
+  }
+}
+
+/** Request ids the server logged as received. */
+function receivedRequestIds(server: ServerProcess): string[] {
+  return logLines(server.output())
+    .filter((line) => line.msg === 'incoming request' && typeof line.reqId === 'string')
+    .map((line) => line.reqId!);
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+interface LongTransaction {
+  pid: number;
+  datname: string;
+  state: string;
+  xid: string;
+  age: string;
+  query: string;
+}
+
+/**
+ * Write transactions open for over a second anywhere in the PostgreSQL cluster. The feed shows
+ * only events of transactions older than every open one, so these explain a stalled follower.
+ */
+async function longTransactions(store: Store): Promise<LongTransaction[]> {
+  if (store.engine !== 'postgres') return [];
+  const { rows } = await sql<LongTransaction>`
+    select pid, datname, state, backend_xid::text as xid, (now() - xact_start)::text as age, left(query, 60) as query
+    from pg_stat_activity
+    where backend_xid is not null and xact_start < now() - interval '1 second'`.execute(store.db);
+  return rows;
+}
+
+const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
