@@ -8,6 +8,25 @@ import type { Store } from './store.js';
 import type { Db, Tables } from './tables.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
+/**
+ * Kysely prepares every statement anew; preparing costs more than running a simple indexed query,
+ * so prepared statements are kept by their SQL text (queries are parameterised, so the set is small).
+ */
+function withStatementCache(database: SQLite.Database, limit = 2000) {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (text: string) => {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = database.prepare(text);
+        if (statements.size < limit) statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 export interface SqliteOptions {
   file: string;
   durability: Durability;
@@ -29,7 +48,7 @@ export function openSqliteStore({ file, durability }: SqliteOptions): Store {
   database.pragma('wal_autocheckpoint = 0');
   const checkpointer = startWalCheckpointer(file);
 
-  const db: Db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  const db: Db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 
   const groupCommit = new GroupCommit<Db>({
     exclusive: (run) => db.connection().execute(run),
