@@ -9,13 +9,16 @@ import { installCallerCheck } from './http/caller.js';
 import { installJsonParser } from './http/json-parser.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
-import { installProblemHandlers } from './http/problem-handler.js';
+import { installProblemHandlers, sendProblem } from './http/problem-handler.js';
 import { NoQuery } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { type Write, makeWrite } from './http/write.js';
 import { registerApiKeyRoutes } from './keys/routes.js';
 import { registerLedgerRoutes } from './ledger/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { registerPurchaseRoutes } from './purchases/routes.js';
+import { registerRewardRoutes } from './rewards/routes.js';
+import { registerVoucherRoutes } from './vouchers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 import { VERSION } from './version.js';
 
@@ -51,6 +54,9 @@ export async function buildApp(options: AppOptions): Promise<Api> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors Fastify raises before routing (a malformed URL, say) are problems like any other.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(reply, { code: 'VALIDATION_FAILED', detail: error.message, errors: [{ path: '/url', message: error.message }] }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -58,6 +64,10 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   installProblemHandlers(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Action endpoints take an empty body as well as a JSON object: no body reads as {}.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
   });
   // Once shutdown begins, answers close their connection, so keep-alive sockets do not hold the
   // process open after the last in-flight request is done.
@@ -85,6 +95,9 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   registerApiKeyRoutes(app, deps);
   registerUserRoutes(app, deps);
   registerLedgerRoutes(app, deps);
+  registerRewardRoutes(app, deps);
+  registerPurchaseRoutes(app, deps);
+  registerVoucherRoutes(app, deps);
   registerEventRoutes(app, deps);
 
   return app;

@@ -15,7 +15,9 @@ function openCounted() {
   let commits = 0;
   const groupCommit = new GroupCommit<SQLite.Database>({
     exclusive: (run) => run(db),
-    begin: () => db.exec('BEGIN IMMEDIATE'),
+    begin: () => {
+      db.exec('BEGIN IMMEDIATE');
+    },
     savepoint: () => db.exec('SAVEPOINT unit'),
     release: () => db.exec('RELEASE unit'),
     rollbackToSavepoint: () => db.exec('ROLLBACK TO unit'),

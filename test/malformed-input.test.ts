@@ -6,13 +6,17 @@ import { type TestApp, createKey, createMember, describeEachEngine } from './har
  * Invariant 9: malformed input of any kind gets a 4xx problem answer naming the field at fault,
  * never a 5xx, and never writes anything.
  *
- * URLs may name the suite's fixtures: `{user}` is a member of the program, `{key}` a live app key, and
- * `{freshKey}` an app key made for that case alone (so a wrongly accepted DELETE spoils no other case).
+ * URLs and bodies may name the suite's fixtures: `{user}` is a member of the program, `{key}` a live
+ * app key, `{reward}` a ONE_TIME reward, `{voucher}` an ACTIVE voucher with a code and `{purchase}` a
+ * COMPLETED purchase. A `{fresh…}` fixture is made for its case alone, so a wrongly accepted change
+ * spoils no other case: `{freshKey}` an app key, `{freshReward}` a reward, `{freshVoucher}` an ACTIVE
+ * voucher, `{freshTwoStepVoucher}` a PURCHASED one (of a TWO_STEP reward), `{freshPurchase}` a
+ * COMPLETED purchase.
  */
 
 interface Case {
   name: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: string;
   /** Serialised as JSON. */
   body?: unknown;
@@ -24,11 +28,16 @@ interface Case {
   expectStatus: number;
   /** The `errors[].path` that must name the culprit. */
   expectPath?: string;
+  /** Every `errors[].path` must start with this. */
+  expectPathsUnder?: string;
 }
 
 const USERS = '/v1/users';
 const POINTS = '/v1/users/{user}/points';
 const KEYS = '/v1/api-keys';
+const REWARDS = '/v1/rewards';
+const PURCHASES = '/v1/users/{user}/purchases';
+const GIFTS = '/v1/users/{user}/gifts';
 const A_KEY_ID = 'key_01jz0000000000000000000000';
 const A_USER_ID = 'usr_01jz0000000000000000000000';
 
@@ -41,8 +50,20 @@ const validBody: Record<string, () => Record<string, unknown>> = {
   [USERS]: () => ({ externalId: `malformed-${++serial}` }),
   [POINTS]: () => ({ delta: 5, reason: 'malformed-input test' }),
   [KEYS]: () => ({ role: 'app', name: 'malformed-input test' }),
+  [REWARDS]: () => ({ name: `malformed-${++serial}`, pricePoints: 10, codeType: 'ONE_TIME', incentives: [] }),
+  [PURCHASES]: () => ({ rewardId: '{reward}' }),
+  [GIFTS]: () => ({ rewardId: '{reward}' }),
 };
-const JSON_ROUTES = [USERS, POINTS, KEYS] as const;
+const JSON_ROUTES = [USERS, POINTS, KEYS, REWARDS, PURCHASES, GIFTS] as const;
+/** The first required field of each route's body: what an empty body is missing first. */
+const FIRST_REQUIRED: Record<(typeof JSON_ROUTES)[number], string> = {
+  [USERS]: '/body/externalId',
+  [POINTS]: '/body/delta',
+  [KEYS]: '/body/role',
+  [REWARDS]: '/body/name',
+  [PURCHASES]: '/body/rewardId',
+  [GIFTS]: '/body/rewardId',
+};
 const valid = (url: (typeof JSON_ROUTES)[number], change: Record<string, unknown> = {}) => ({ ...validBody[url]!(), ...change });
 const without = (url: (typeof JSON_ROUTES)[number], field: string) => {
   const body = valid(url);
@@ -59,9 +80,10 @@ const bodyShapeCases: Case[] = JSON_ROUTES.flatMap((url): Case[] => [
   { name: `${url}: a string as body`, method: 'POST', url, payload: '"hello"', expectStatus: 400, expectPath: '/body' },
   { name: `${url}: a number as body`, method: 'POST', url, payload: '42', expectStatus: 400, expectPath: '/body' },
   { name: `${url}: a boolean as body`, method: 'POST', url, payload: 'true', expectStatus: 400, expectPath: '/body' },
-  { name: `${url}: an empty body`, method: 'POST', url, payload: '', expectStatus: 400, expectPath: '/body' },
-  { name: `${url}: a body of whitespace`, method: 'POST', url, payload: ' \n\t ', expectStatus: 400, expectPath: '/body' },
-  { name: `${url}: no body and no content type`, method: 'POST', url, expectStatus: 400, expectPath: '/body' },
+  // An empty body reads as {}, so it lacks the body's required fields.
+  { name: `${url}: an empty body`, method: 'POST', url, payload: '', expectStatus: 400, expectPath: FIRST_REQUIRED[url], expectPathsUnder: '/body' },
+  { name: `${url}: a body of whitespace`, method: 'POST', url, payload: ' \n\t ', expectStatus: 400, expectPath: FIRST_REQUIRED[url], expectPathsUnder: '/body' },
+  { name: `${url}: no body and no content type`, method: 'POST', url, expectStatus: 400, expectPath: FIRST_REQUIRED[url], expectPathsUnder: '/body' },
   { name: `${url}: an empty object`, method: 'POST', url, body: {}, expectStatus: 400 },
   { name: `${url}: a __proto__ key`, method: 'POST', url, payload: `{"__proto__": {"role": "admin"}, ${JSON.stringify(valid(url)).slice(1)}`, expectStatus: 400, expectPath: '/body' },
   { name: `${url}: a constructor.prototype key`, method: 'POST', url, payload: `{"constructor": {"prototype": {"role": "admin"}}, ${JSON.stringify(valid(url)).slice(1)}`, expectStatus: 400, expectPath: '/body' },
@@ -165,12 +187,154 @@ const keyCases: Case[] = [
   { name: 'api keys: venue null', method: 'POST', url: KEYS, body: { role: 'pos', name: 'till', venue: null }, expectStatus: 400, expectPath: '/body/venue' },
 ];
 
+const REWARD = '/v1/rewards/{freshReward}';
+const REFUND = '/v1/purchases/{freshPurchase}/refund';
+const VOID = '/v1/vouchers/{freshVoucher}/void';
+const REVEAL = '/v1/vouchers/{freshTwoStepVoucher}/reveal';
+const A_REWARD_ID = 'rwd_01jz0000000000000000000000';
+const incentive = (fields: Record<string, unknown>) => valid(REWARDS, { incentives: [fields] });
+
+const rewardCases: Case[] = [
+  ...['name', 'pricePoints', 'codeType', 'incentives'].map(
+    (field): Case => ({ name: `rewards: missing ${field}`, method: 'POST', url: REWARDS, body: without(REWARDS, field), expectStatus: 400, expectPath: `/body/${field}` }),
+  ),
+  { name: 'rewards: an unknown codeType', method: 'POST', url: REWARDS, body: valid(REWARDS, { codeType: 'MAGIC' }), expectStatus: 400, expectPath: '/body/codeType' },
+  { name: 'rewards: codeType in lower case', method: 'POST', url: REWARDS, body: valid(REWARDS, { codeType: 'one_time' }), expectStatus: 400, expectPath: '/body/codeType' },
+  { name: 'rewards: codeLength 5', method: 'POST', url: REWARDS, body: valid(REWARDS, { codeLength: 5 }), expectStatus: 400, expectPath: '/body/codeLength' },
+  { name: 'rewards: codeLength 33', method: 'POST', url: REWARDS, body: valid(REWARDS, { codeLength: 33 }), expectStatus: 400, expectPath: '/body/codeLength' },
+  { name: 'rewards: pricePoints -1', method: 'POST', url: REWARDS, body: valid(REWARDS, { pricePoints: -1 }), expectStatus: 400, expectPath: '/body/pricePoints' },
+  { name: 'rewards: pricePoints 1.5', method: 'POST', url: REWARDS, body: valid(REWARDS, { pricePoints: 1.5 }), expectStatus: 400, expectPath: '/body/pricePoints' },
+  { name: 'rewards: pricePoints as a string', method: 'POST', url: REWARDS, body: valid(REWARDS, { pricePoints: '10' }), expectStatus: 400, expectPath: '/body/pricePoints' },
+  { name: 'rewards: a codeFormat without {code}', method: 'POST', url: REWARDS, body: valid(REWARDS, { codeFormat: 'PROMO-CODE' }), expectStatus: 400, expectPath: '/body/codeFormat' },
+  { name: 'rewards: a codeFormat with {code} twice', method: 'POST', url: REWARDS, body: valid(REWARDS, { codeFormat: '{code}-{code}' }), expectStatus: 400, expectPath: '/body/codeFormat' },
+  { name: 'rewards: a PERCENTAGE of 0', method: 'POST', url: REWARDS, body: incentive({ type: 'PERCENTAGE', value: 0 }), expectStatus: 400, expectPath: '/body/incentives/0/value' },
+  { name: 'rewards: a PERCENTAGE of 101', method: 'POST', url: REWARDS, body: incentive({ type: 'PERCENTAGE', value: 101 }), expectStatus: 400, expectPath: '/body/incentives/0/value' },
+  { name: 'rewards: an AMOUNT_OFF without currency', method: 'POST', url: REWARDS, body: incentive({ type: 'AMOUNT_OFF', value: 500 }), expectStatus: 400, expectPath: '/body/incentives/0/currency' },
+  { name: 'rewards: a currency in lower case', method: 'POST', url: REWARDS, body: incentive({ type: 'AMOUNT_OFF', value: 500, currency: 'gbp' }), expectStatus: 400, expectPath: '/body/incentives/0/currency' },
+  { name: 'rewards: an unknown incentive type', method: 'POST', url: REWARDS, body: incentive({ type: 'FREE_LUNCH', value: 1 }), expectStatus: 400, expectPath: '/body/incentives/0/type' },
+  {
+    name: 'rewards: availableUntil before availableFrom',
+    method: 'POST',
+    url: REWARDS,
+    body: valid(REWARDS, { availableFrom: '2030-02-01T00:00:00Z', availableUntil: '2030-01-01T00:00:00Z' }),
+    expectStatus: 400,
+    expectPath: '/body/availableUntil',
+  },
+  { name: 'rewards: a validUntil that is not a date-time', method: 'POST', url: REWARDS, body: valid(REWARDS, { validUntil: 'next tuesday' }), expectStatus: 400, expectPath: '/body/validUntil' },
+  { name: 'rewards: a validUntil that is a date alone', method: 'POST', url: REWARDS, body: valid(REWARDS, { validUntil: '2030-01-01' }), expectStatus: 400, expectPath: '/body/validUntil' },
+  { name: 'rewards: an empty venues list', method: 'POST', url: REWARDS, body: valid(REWARDS, { venues: [] }), expectStatus: 400, expectPath: '/body/venues' },
+  { name: 'rewards: venues that are not strings', method: 'POST', url: REWARDS, body: valid(REWARDS, { venues: [42, { id: 'store-042' }] }), expectStatus: 400, expectPath: '/body/venues/0' },
+  { name: 'rewards: a status smuggled in', method: 'POST', url: REWARDS, body: valid(REWARDS, { status: 'ARCHIVED' }), expectStatus: 400, expectPath: '/body/status' },
+  { name: 'rewards: a chosen id smuggled in', method: 'POST', url: REWARDS, body: valid(REWARDS, { id: A_REWARD_ID }), expectStatus: 400, expectPath: '/body/id' },
+  { name: 'rewards: a staticCode on a ONE_TIME reward', method: 'POST', url: REWARDS, body: valid(REWARDS, { staticCode: 'SUMMER24' }), expectStatus: 400, expectPath: '/body/staticCode' },
+  { name: 'rewards: a STATIC reward without staticCode', method: 'POST', url: REWARDS, body: valid(REWARDS, { codeType: 'STATIC' }), expectStatus: 400, expectPath: '/body/staticCode' },
+  { name: 'rewards: name with a NUL character', method: 'POST', url: REWARDS, body: valid(REWARDS, { name: 'gift\u0000' }), expectStatus: 400, expectPath: '/body/name' },
+
+  { name: 'reward changes: a new codeType', method: 'PATCH', url: REWARD, body: { codeType: 'STATIC', staticCode: 'SUMMER24' }, expectStatus: 400, expectPath: '/body/codeType' },
+  { name: 'reward changes: codeType POOL', method: 'PATCH', url: REWARD, body: { codeType: 'POOL' }, expectStatus: 400, expectPath: '/body/codeType' },
+  { name: 'reward changes: an unknown codeType', method: 'PATCH', url: REWARD, body: { codeType: 'MAGIC' }, expectStatus: 400, expectPath: '/body/codeType' },
+  { name: 'reward changes: a status smuggled in', method: 'PATCH', url: REWARD, body: { status: 'ACTIVE', name: 'x' }, expectStatus: 400, expectPath: '/body/status' },
+  { name: 'reward changes: guessability smuggled in', method: 'PATCH', url: REWARD, body: { guessability: null }, expectStatus: 400, expectPath: '/body/guessability' },
+  { name: 'reward changes: name as a number', method: 'PATCH', url: REWARD, body: { name: 5 }, expectStatus: 400, expectPath: '/body/name' },
+  { name: 'reward changes: name null', method: 'PATCH', url: REWARD, body: { name: null }, expectStatus: 400, expectPath: '/body/name' },
+  { name: 'reward changes: pricePoints as a string', method: 'PATCH', url: REWARD, body: { pricePoints: '10' }, expectStatus: 400, expectPath: '/body/pricePoints' },
+  { name: 'reward changes: pricePoints -1', method: 'PATCH', url: REWARD, body: { pricePoints: -1 }, expectStatus: 400, expectPath: '/body/pricePoints' },
+  { name: 'reward changes: purchasable as a string', method: 'PATCH', url: REWARD, body: { purchasable: 'yes' }, expectStatus: 400, expectPath: '/body/purchasable' },
+  { name: 'reward changes: incentives as an object', method: 'PATCH', url: REWARD, body: { incentives: { type: 'PERCENTAGE', value: 10 } }, expectStatus: 400, expectPath: '/body/incentives' },
+  { name: 'reward changes: venues as a string', method: 'PATCH', url: REWARD, body: { venues: 'store-042' }, expectStatus: 400, expectPath: '/body/venues' },
+  { name: 'reward changes: validUntil as a number', method: 'PATCH', url: REWARD, body: { validUntil: 1_900_000_000 }, expectStatus: 400, expectPath: '/body/validUntil' },
+  { name: 'reward changes: a codeFormat without {code}', method: 'PATCH', url: REWARD, body: { codeFormat: 'PROMO-CODE' }, expectStatus: 400, expectPath: '/body/codeFormat' },
+  { name: 'reward changes: a JSON array as body', method: 'PATCH', url: REWARD, body: [{ name: 'x' }], expectStatus: 400, expectPath: '/body' },
+  { name: 'reward changes: invalid JSON', method: 'PATCH', url: REWARD, payload: '{"name": ', expectStatus: 400, expectPath: '/body' },
+  { name: 'reward changes: an unknown query parameter', method: 'PATCH', url: `${REWARD}?force=true`, body: { name: 'x' }, expectStatus: 400, expectPath: '/querystring/force' },
+  { name: 'reward changes: an empty Idempotency-Key', method: 'PATCH', url: REWARD, body: { name: 'x' }, headers: { 'idempotency-key': '' }, expectStatus: 400, expectPath: '/headers/idempotency-key' },
+
+  { name: 'archive: an unknown field', method: 'POST', url: `${REWARD}/archive`, body: { reason: 'old' }, expectStatus: 400, expectPath: '/body/reason' },
+  { name: 'archive: a JSON array as body', method: 'POST', url: `${REWARD}/archive`, body: [], expectStatus: 400, expectPath: '/body' },
+];
+
+const purchaseCases: Case[] = ([PURCHASES, GIFTS] as const).flatMap((url): Case[] => {
+  const what = url === PURCHASES ? 'purchases' : 'gifts';
+  return [
+    { name: `${what}: missing rewardId`, method: 'POST', url, body: url === GIFTS ? { comment: 'for you' } : {}, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: rewardId that is not an id`, method: 'POST', url, body: { rewardId: 'not-an-id' }, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: rewardId of a member`, method: 'POST', url, body: { rewardId: '{user}' }, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: rewardId in capitals`, method: 'POST', url, body: { rewardId: A_REWARD_ID.toUpperCase() }, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: rewardId as a number`, method: 'POST', url, body: { rewardId: 42 }, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: rewardId null`, method: 'POST', url, body: { rewardId: null }, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: a list of rewardIds`, method: 'POST', url, body: { rewardId: ['{reward}', '{reward}'] }, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: a SQL fragment as rewardId`, method: 'POST', url, body: { rewardId: "rwd_' OR '1'='1" }, expectStatus: 400, expectPath: '/body/rewardId' },
+    { name: `${what}: a price smuggled in`, method: 'POST', url, body: valid(url, { pricePoints: 0 }), expectStatus: 400, expectPath: '/body/pricePoints' },
+    { name: `${what}: a userId smuggled in`, method: 'POST', url, body: valid(url, { userId: A_USER_ID }), expectStatus: 400, expectPath: '/body/userId' },
+  ];
+});
+
+const giftCases: Case[] = [
+  { name: 'gifts: comment of 501 characters', method: 'POST', url: GIFTS, body: valid(GIFTS, { comment: 'c'.repeat(501) }), expectStatus: 400, expectPath: '/body/comment' },
+  { name: 'gifts: comment empty', method: 'POST', url: GIFTS, body: valid(GIFTS, { comment: '' }), expectStatus: 400, expectPath: '/body/comment' },
+  { name: 'gifts: comment with a NUL character', method: 'POST', url: GIFTS, body: valid(GIFTS, { comment: 'for you\u0000' }), expectStatus: 400, expectPath: '/body/comment' },
+  { name: 'gifts: comment as a number', method: 'POST', url: GIFTS, body: valid(GIFTS, { comment: 7 }), expectStatus: 400, expectPath: '/body/comment' },
+];
+
+/** Refund and void take an optional reason and nothing else. */
+const reasonCases: Case[] = [
+  { what: 'refund', url: REFUND },
+  { what: 'void', url: VOID },
+].flatMap(({ what, url }): Case[] => [
+  { name: `${what}: reason of 501 characters`, method: 'POST', url, body: { reason: 'r'.repeat(501) }, expectStatus: 400, expectPath: '/body/reason' },
+  { name: `${what}: reason empty`, method: 'POST', url, body: { reason: '' }, expectStatus: 400, expectPath: '/body/reason' },
+  { name: `${what}: reason as a number`, method: 'POST', url, body: { reason: 42 }, expectStatus: 400, expectPath: '/body/reason' },
+  { name: `${what}: reason as an object`, method: 'POST', url, body: { reason: { text: 'x' } }, expectStatus: 400, expectPath: '/body/reason' },
+  { name: `${what}: reason null`, method: 'POST', url, body: { reason: null }, expectStatus: 400, expectPath: '/body/reason' },
+  // The same text rules as a points reason: a refund's reason ends up in a ledger entry's.
+  { name: `${what}: reason with a NUL character`, method: 'POST', url, body: { reason: 'fraud\u0000' }, expectStatus: 400, expectPath: '/body/reason' },
+  { name: `${what}: reason with CR LF`, method: 'POST', url, body: { reason: 'fraud\r\nX-Injected: 1' }, expectStatus: 400, expectPath: '/body/reason' },
+  { name: `${what}: an unknown field`, method: 'POST', url, body: { reason: 'fraud', points: 1000 }, expectStatus: 400, expectPath: '/body/points' },
+  { name: `${what}: a JSON array as body`, method: 'POST', url, body: [{ reason: 'fraud' }], expectStatus: 400, expectPath: '/body' },
+  { name: `${what}: invalid JSON`, method: 'POST', url, payload: '{"reason": "fraud"', expectStatus: 400, expectPath: '/body' },
+  { name: `${what}: an unknown query parameter`, method: 'POST', url: `${url}?force=true`, body: {}, expectStatus: 400, expectPath: '/querystring/force' },
+  { name: `${what}: an Idempotency-Key with a space`, method: 'POST', url, body: {}, headers: { 'idempotency-key': 'two words' }, expectStatus: 400, expectPath: '/headers/idempotency-key' },
+]);
+
+const revealCases: Case[] = [
+  { name: 'reveal: an unknown field', method: 'POST', url: REVEAL, body: { code: 'MYCHOICE' }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'reveal: a JSON array as body', method: 'POST', url: REVEAL, body: [], expectStatus: 400, expectPath: '/body' },
+  { name: 'reveal: invalid JSON', method: 'POST', url: REVEAL, payload: '{', expectStatus: 400, expectPath: '/body' },
+  { name: 'reveal: an unknown query parameter', method: 'POST', url: `${REVEAL}?code=MYCHOICE`, body: {}, expectStatus: 400, expectPath: '/querystring/code' },
+];
+
+const voucherReadCases: Case[] = [
+  { name: 'vouchers: an unknown status', method: 'GET', url: '/v1/vouchers?status=NOPE', expectStatus: 400, expectPath: '/querystring/status' },
+  { name: 'vouchers: a status in lower case', method: 'GET', url: '/v1/vouchers?status=active', expectStatus: 400, expectPath: '/querystring/status' },
+  { name: 'vouchers: a userId that is not an id', method: 'GET', url: '/v1/vouchers?userId=not-an-id', expectStatus: 400, expectPath: '/querystring/userId' },
+  { name: 'vouchers: a userId that is a reward id', method: 'GET', url: `/v1/vouchers?userId=${A_REWARD_ID}`, expectStatus: 400, expectPath: '/querystring/userId' },
+  { name: 'vouchers: a userId with a SQL fragment', method: 'GET', url: `/v1/vouchers?userId=${encodeURIComponent("usr_' OR '1'='1")}`, expectStatus: 400, expectPath: '/querystring/userId' },
+  { name: 'vouchers: a rewardId that is not an id', method: 'GET', url: '/v1/vouchers?rewardId=not-an-id', expectStatus: 400, expectPath: '/querystring/rewardId' },
+  { name: 'vouchers: a rewardId that is a member id', method: 'GET', url: `/v1/vouchers?rewardId=${A_USER_ID}`, expectStatus: 400, expectPath: '/querystring/rewardId' },
+  { name: 'rewards: an unknown status filter', method: 'GET', url: '/v1/rewards?status=DELETED', expectStatus: 400, expectPath: '/querystring/status' },
+  { name: 'lookup: no code', method: 'GET', url: '/v1/vouchers/lookup', expectStatus: 400, expectPath: '/querystring/code' },
+  { name: 'lookup: an empty code', method: 'GET', url: '/v1/vouchers/lookup?code=', expectStatus: 400, expectPath: '/querystring/code' },
+  { name: 'lookup: a code of 257 characters', method: 'GET', url: `/v1/vouchers/lookup?code=${'C'.repeat(257)}`, expectStatus: 400, expectPath: '/querystring/code' },
+  { name: 'lookup: a code of 10,000 characters', method: 'GET', url: `/v1/vouchers/lookup?code=${'C'.repeat(10_000)}`, expectStatus: 400, expectPath: '/querystring/code' },
+  { name: 'lookup: a code with a NUL character', method: 'GET', url: '/v1/vouchers/lookup?code=ABC%00DEF', expectStatus: 400, expectPath: '/querystring/code' },
+  { name: 'lookup: a code with an escape character', method: 'GET', url: '/v1/vouchers/lookup?code=ABC%1BDEF', expectStatus: 400, expectPath: '/querystring/code' },
+  { name: 'lookup: an unknown query parameter', method: 'GET', url: '/v1/vouchers/lookup?code=ABCDEFGH&programId=prg_01jz0000000000000000000000', expectStatus: 400, expectPath: '/querystring/programId' },
+  { name: 'barcode: type=pdf417', method: 'GET', url: '/v1/vouchers/{voucher}/barcode.svg?type=pdf417', expectStatus: 400, expectPath: '/querystring/type' },
+  { name: 'barcode: type in capitals', method: 'GET', url: '/v1/vouchers/{voucher}/barcode.svg?type=QRCODE', expectStatus: 400, expectPath: '/querystring/type' },
+  { name: 'barcode: an empty type', method: 'GET', url: '/v1/vouchers/{voucher}/barcode.svg?type=', expectStatus: 400, expectPath: '/querystring/type' },
+  { name: 'barcode: an unknown query parameter', method: 'GET', url: '/v1/vouchers/{voucher}/barcode.svg?scale=1000', expectStatus: 400, expectPath: '/querystring/scale' },
+  { name: 'GET a reward with an unknown query parameter', method: 'GET', url: '/v1/rewards/{reward}?expand=all', expectStatus: 400, expectPath: '/querystring/expand' },
+  { name: 'GET a voucher with an unknown query parameter', method: 'GET', url: '/v1/vouchers/{voucher}?expand=all', expectStatus: 400, expectPath: '/querystring/expand' },
+];
+
 /** The lists, each with a cursor of the wrong shape for it. */
 const LISTS: Array<{ url: string; wrongShapeCursor: string }> = [
   { url: '/v1/users', wrongShapeCursor: cursorOf([1, 2]) },
   { url: '/v1/api-keys', wrongShapeCursor: cursorOf({ id: 'key_' }) },
   { url: '/v1/events', wrongShapeCursor: cursorOf('evt_01jz0000000000000000000000') },
   { url: '/v1/users/{user}/points', wrongShapeCursor: cursorOf(42) },
+  { url: '/v1/rewards', wrongShapeCursor: cursorOf({ id: 'rwd_' }) },
+  { url: '/v1/vouchers', wrongShapeCursor: cursorOf(['vch_01jz0000000000000000000000']) },
 ];
 
 const listCases: Case[] = LISTS.flatMap(({ url, wrongShapeCursor }): Case[] => {
@@ -227,15 +391,75 @@ const pathCases: Case[] = [
   { name: 'DELETE an api key with an invalid JSON body', method: 'DELETE', url: '/v1/api-keys/{freshKey}', payload: '{"reason":', expectStatus: 400, expectPath: '/body' },
   { name: 'DELETE an api key with an unknown query parameter', method: 'DELETE', url: '/v1/api-keys/{freshKey}?dryRun=true', expectStatus: 400, expectPath: '/querystring/dryRun' },
   { name: 'DELETE an api key with an empty Idempotency-Key', method: 'DELETE', url: '/v1/api-keys/{freshKey}', headers: { 'idempotency-key': '' }, expectStatus: 400, expectPath: '/headers/idempotency-key' },
+  ...newPathCases(),
 ];
 
-const cases: Case[] = [...bodyShapeCases, ...userCases, ...pointsCases, ...keyCases, ...listCases, ...filterCases, ...pathCases];
+/**
+ * Every path of the rewards, purchases and vouchers routes with an id that is no id, an id of the
+ * wrong kind, one in capitals, one a character short and a SQL fragment: each a 400 on /params/id.
+ */
+function newPathCases(): Case[] {
+  const routes: Array<{ method: Case['method']; path: string; prefix: string; wrongKind: string; body?: unknown }> = [
+    { method: 'GET', path: '/v1/rewards/{id}', prefix: 'rwd', wrongKind: '{voucher}' },
+    { method: 'PATCH', path: '/v1/rewards/{id}', prefix: 'rwd', wrongKind: '{user}', body: { name: 'x' } },
+    { method: 'POST', path: '/v1/rewards/{id}/archive', prefix: 'rwd', wrongKind: '{purchase}', body: {} },
+    { method: 'POST', path: '/v1/users/{id}/purchases', prefix: 'usr', wrongKind: '{reward}', body: { rewardId: '{reward}' } },
+    { method: 'POST', path: '/v1/users/{id}/gifts', prefix: 'usr', wrongKind: '{voucher}', body: { rewardId: '{reward}' } },
+    { method: 'POST', path: '/v1/purchases/{id}/refund', prefix: 'pur', wrongKind: '{voucher}', body: {} },
+    { method: 'GET', path: '/v1/vouchers/{id}', prefix: 'vch', wrongKind: '{purchase}' },
+    { method: 'GET', path: '/v1/vouchers/{id}/barcode.svg', prefix: 'vch', wrongKind: '{reward}' },
+    { method: 'POST', path: '/v1/vouchers/{id}/reveal', prefix: 'vch', wrongKind: '{purchase}', body: {} },
+    { method: 'POST', path: '/v1/vouchers/{id}/void', prefix: 'vch', wrongKind: '{user}', body: {} },
+  ];
+  return routes.flatMap(({ method, path, prefix, wrongKind, body }) => {
+    const anId = `${prefix}_01jz0000000000000000000000`;
+    const ids: Array<[string, string]> = [
+      ['not-an-id', 'not-an-id'],
+      ['an id of the wrong kind', wrongKind],
+      ['an id in capitals', anId.toUpperCase()],
+      ['an id one character short', anId.slice(0, -1)],
+      ['an id with a NUL character', `${anId.slice(0, -1)}%00`],
+      ['a SQL fragment', encodeURIComponent(`${prefix}_' OR 1=1--`)],
+    ];
+    return ids.map(([what, id]): Case => ({
+      name: `${method} ${path} with ${what}`,
+      method,
+      url: path.replace('{id}', id),
+      ...(body !== undefined ? { body } : {}),
+      expectStatus: 400,
+      expectPath: '/params/id',
+    }));
+  });
+}
+
+const cases: Case[] = [
+  ...bodyShapeCases,
+  ...userCases,
+  ...pointsCases,
+  ...keyCases,
+  ...rewardCases,
+  ...purchaseCases,
+  ...giftCases,
+  ...reasonCases,
+  ...revealCases,
+  ...voucherReadCases,
+  ...listCases,
+  ...filterCases,
+  ...pathCases,
+];
+
+/** The tables a program's rows live in; a case must change none of them. */
+const COUNTED_TABLES = ['users', 'ledger_entries', 'events', 'api_keys', 'idempotency_keys', 'rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes'] as const;
+/** Tables whose rows a wrongly accepted update would change in place: compared row by row. */
+const COMPARED_TABLES = ['rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes'] as const;
 
 /** How many rows the program has in each table, and the state an update could change. */
-async function footprint(t: TestApp, programId: string): Promise<Record<string, number>> {
+async function footprint(t: TestApp, programId: string): Promise<Record<string, unknown>> {
   const db = t.store.db;
-  const count = async (table: 'users' | 'ledger_entries' | 'events' | 'api_keys' | 'idempotency_keys') =>
+  const count = async (table: (typeof COUNTED_TABLES)[number]) =>
     Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('program_id', '=', programId).executeTakeFirstOrThrow()).n);
+  const rows = async (table: (typeof COMPARED_TABLES)[number]) =>
+    (await db.selectFrom(table).selectAll().where('program_id', '=', programId).execute()).map((row) => JSON.stringify(row)).sort();
   const liveKeys = await db
     .selectFrom('api_keys')
     .select((eb) => eb.fn.countAll().as('n'))
@@ -247,15 +471,12 @@ async function footprint(t: TestApp, programId: string): Promise<Record<string, 
     .select((eb) => eb.fn.sum<number>('balance').as('total'))
     .where('program_id', '=', programId)
     .executeTakeFirstOrThrow();
-  return {
-    users: await count('users'),
-    ledger_entries: await count('ledger_entries'),
-    events: await count('events'),
-    api_keys: await count('api_keys'),
-    idempotency_keys: await count('idempotency_keys'),
-    live_api_keys: Number(liveKeys.n),
-    total_balance: Number(balance.total ?? 0),
-  };
+  const snapshot: Record<string, unknown> = {};
+  for (const table of COUNTED_TABLES) snapshot[table] = await count(table);
+  for (const table of COMPARED_TABLES) snapshot[`${table} rows`] = await rows(table);
+  snapshot.live_api_keys = Number(liveKeys.n);
+  snapshot.total_balance = Number(balance.total ?? 0);
+  return snapshot;
 }
 
 describeEachEngine('malformed input', (t) => {
@@ -263,37 +484,74 @@ describeEachEngine('malformed input', (t) => {
   let adminKey: string;
   const ids: Record<string, string> = {};
 
+  async function makeReward(settings: Record<string, unknown> = {}): Promise<string> {
+    const body = { name: `malformed-fixture-${++serial}`, pricePoints: 10, codeType: 'ONE_TIME', incentives: [], ...settings };
+    const response = await t.request('POST', REWARDS, body, { key: adminKey });
+    if (response.status !== 201) throw new Error(`could not create a fixture reward: ${JSON.stringify(response.body)}`);
+    return response.body.id;
+  }
+
+  /** A fresh member with 100 points buys a fresh reward: the purchase and its voucher. */
+  async function makePurchase(settings: Record<string, unknown> = {}): Promise<{ purchaseId: string; voucherId: string; status: string }> {
+    const member = await createMember(t, adminKey);
+    await t.request('POST', `/v1/users/${member}/points`, { delta: 100, reason: 'fixture' }, { key: adminKey });
+    const bought = await t.request('POST', `/v1/users/${member}/purchases`, { rewardId: await makeReward(settings) }, { key: adminKey });
+    if (bought.status !== 201) throw new Error(`could not buy a fixture reward: ${JSON.stringify(bought.body)}`);
+    return { purchaseId: bought.body.purchase.id, voucherId: bought.body.voucher.id, status: bought.body.voucher.status };
+  }
+
+  /** Fixtures made anew for each case that names them. */
+  const FRESH: Record<string, () => Promise<string>> = {
+    freshKey: async () => (await createKey(t, adminKey, 'app')).id,
+    freshReward: () => makeReward(),
+    freshVoucher: async () => (await makePurchase()).voucherId,
+    freshPurchase: async () => (await makePurchase()).purchaseId,
+    freshTwoStepVoucher: async () => {
+      const { voucherId, status } = await makePurchase({ redemptionFlow: 'TWO_STEP' });
+      if (status !== 'PURCHASED') throw new Error(`a TWO_STEP purchase gave a ${status} voucher`);
+      return voucherId;
+    },
+  };
+
   beforeAll(async () => {
     ({ programId, adminKey } = await t.newProgram());
     ids.user = await createMember(t, adminKey, 'malformed-fixture');
     await t.request('POST', `/v1/users/${ids.user}/points`, { delta: 100, reason: 'fixture' }, { key: adminKey });
     ids.key = (await createKey(t, adminKey, 'app')).id;
+    ids.reward = await makeReward();
+    const bought = await makePurchase();
+    ids.voucher = bought.voucherId;
+    ids.purchase = bought.purchaseId;
   });
 
-  it('has a case for every route that takes input', () => {
-    const routes = new Set(cases.map((c) => `${c.method} ${c.url.split('?')[0]!.replace(/\{(user|key|freshKey)\}|not-an-id|(usr|key)_[^/]*/g, '{id}')}`));
-    expect([...routes]).toEqual(
-      expect.arrayContaining([
-        'POST /v1/users',
-        'GET /v1/users',
-        'GET /v1/users/{id}',
-        'POST /v1/users/{id}/points',
-        'GET /v1/users/{id}/points',
-        'POST /v1/api-keys',
-        'GET /v1/api-keys',
-        'DELETE /v1/api-keys/{id}',
-        'GET /v1/events',
-      ]),
-    );
+  it('has a case for every route that takes input', async () => {
+    // Every operation of /openapi.json with a path, query, body or header input.
+    const document = await t.request('GET', '/openapi.json');
+    expect(document.status).toBe(200);
+    const routes: string[] = [];
+    for (const [path, item] of Object.entries(document.body.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (op.requestBody || (op.parameters ?? []).length > 0) routes.push(`${method.toUpperCase()} ${path.replace(/\{\w+\}/g, '{id}')}`);
+      }
+    }
+    expect(routes).toEqual(expect.arrayContaining(['POST /v1/users', 'GET /v1/vouchers/lookup', 'POST /v1/vouchers/{id}/reveal']));
+    const covered = new Set(cases.map((c) => `${c.method} ${c.url.split('?')[0]!.replace(/\{\w+\}|not-an-id|[a-z]{3}_[^/]*/gi, '{id}')}`));
+    expect(routes.filter((route) => !covered.has(route)), 'routes without a malformed-input case').toEqual([]);
   });
 
   for (const c of cases) it(`refuses ${c.name} with ${c.expectStatus}, writing nothing`, async () => {
-    if (c.url.includes('{freshKey}')) ids.freshKey = (await createKey(t, adminKey, 'app')).id;
-    const url = c.url.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? `{${name}}`);
+    for (const [, name] of `${c.url} ${c.payload ?? JSON.stringify(c.body) ?? ''}`.matchAll(/\{(fresh\w+)\}/g)) {
+      const make = FRESH[name!];
+      if (!make) throw new Error(`no fresh fixture {${name}}`);
+      ids[name!] = await make();
+    }
+    const fill = (text: string) => text.replace(/\{(\w+)\}/g, (whole, name: string) => ids[name] ?? whole);
+    const url = fill(c.url);
+    const payload = c.payload ?? (c.body !== undefined ? JSON.stringify(c.body) : undefined);
     const before = await footprint(t, programId);
-    const response = await t.request(c.method, url, c.body, {
+    const response = await t.request(c.method, url, undefined, {
       key: adminKey,
-      ...(c.payload !== undefined ? { payload: c.payload } : {}),
+      ...(payload !== undefined ? { payload: fill(payload) } : {}),
       ...(c.contentType !== undefined ? { contentType: c.contentType } : {}),
       ...(c.headers ? { headers: c.headers } : {}),
     });
@@ -308,6 +566,9 @@ describeEachEngine('malformed input', (t) => {
     expect(ERROR_STATUS[response.body.code as keyof typeof ERROR_STATUS], `code ${response.body.code} for ${response.status}`).toBe(response.status);
     if (c.expectPath !== undefined) {
       expect(response.body.errors, answer).toEqual(expect.arrayContaining([{ path: c.expectPath, message: expect.any(String) }]));
+    }
+    if (c.expectPathsUnder !== undefined) {
+      for (const error of response.body.errors ?? []) expect(error.path, answer).toMatch(new RegExp(`^${c.expectPathsUnder}(/|$)`));
     }
     expect(after, 'the program’s rows changed').toEqual(before);
   });

@@ -10,7 +10,7 @@
 export interface BatchConnection<C> {
   /** Runs the batch with exclusive use of the connection. */
   exclusive<T>(run: (conn: C) => Promise<T>): Promise<T>;
-  begin(conn: C): void;
+  begin(conn: C): void | Promise<void>;
   savepoint(conn: C): void;
   release(conn: C): void;
   rollbackToSavepoint(conn: C): void;
@@ -65,7 +65,7 @@ export class GroupCommit<C> {
     let outcomes: Outcome[];
     try {
       outcomes = await c.exclusive(async (conn) => {
-        c.begin(conn);
+        await c.begin(conn);
         const results: Outcome[] = [];
         try {
           for (const item of batch) {

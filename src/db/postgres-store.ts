@@ -29,7 +29,8 @@ export function openPostgresStore({ url, durability, poolSize }: PostgresOptions
     connectionString: url,
     max: poolSize,
     types,
-    options: durability === 'relaxed' ? '-c synchronous_commit=off' : undefined,
+    // Stated either way, so a server or role default cannot quietly weaken "strict".
+    options: `-c synchronous_commit=${durability === 'relaxed' ? 'off' : 'on'}`,
     application_name: 'tessera',
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.

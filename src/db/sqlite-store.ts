@@ -27,6 +27,25 @@ function withStatementCache(database: SQLite.Database, limit = 2000) {
   };
 }
 
+const WRITE_LOCK_WAIT_MS = 5000;
+
+/**
+ * Takes the write lock up front, so a transaction never fails half-way when it turns from reading
+ * to writing. While another process holds the lock, retries with growing pauses for up to 5 s.
+ */
+async function beginImmediate(database: SQLite.Database): Promise<void> {
+  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      database.exec('BEGIN IMMEDIATE');
+      return;
+    } catch (error) {
+      if (!String((error as { code?: string }).code).startsWith('SQLITE_BUSY') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
 export interface SqliteOptions {
   file: string;
   durability: Durability;
@@ -41,8 +60,9 @@ export function openSqliteStore({ file, durability }: SqliteOptions): Store {
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${durability === 'strict' ? 'FULL' : 'NORMAL'}`);
-  // Another process holding the write lock makes us wait, not fail.
-  database.pragma('busy_timeout = 5000');
+  // A short wait inside SQLite (which blocks the thread); longer waits for another process's write
+  // lock happen in beginImmediate below, without blocking the event loop.
+  database.pragma('busy_timeout = 20');
   database.pragma('foreign_keys = ON');
   // Checkpoints run in a worker thread instead of inside whichever commit crosses the threshold.
   database.pragma('wal_autocheckpoint = 0');
@@ -52,9 +72,7 @@ export function openSqliteStore({ file, durability }: SqliteOptions): Store {
 
   const groupCommit = new GroupCommit<Db>({
     exclusive: (run) => db.connection().execute(run),
-    // IMMEDIATE takes the write lock up front (waiting out other processes through busy_timeout),
-    // so a transaction never fails half-way when it turns from reading to writing.
-    begin: () => database.exec('BEGIN IMMEDIATE'),
+    begin: () => beginImmediate(database),
     savepoint: () => database.exec('SAVEPOINT unit'),
     release: () => database.exec('RELEASE unit'),
     rollbackToSavepoint: () => database.exec('ROLLBACK TO unit'),

@@ -51,6 +51,70 @@ export interface Tables {
     data: string;
     occurred_at: string;
   };
+  rewards: {
+    program_id: string;
+    id: string;
+    status: string;
+    name: string;
+    description: string | null;
+    price_points: number;
+    code_type: string;
+    code_format: string;
+    code_length: number;
+    static_code: string | null;
+    redemption_flow: string;
+    validity_days: number | null;
+    valid_until: string | null;
+    available_from: string | null;
+    available_until: string | null;
+    purchasable: number;
+    stock: number | null;
+    per_user_limit: number | null;
+    /** JSON array of venue ids, or null for anywhere. */
+    venues: string | null;
+    low_stock_threshold: number | null;
+    /** JSON array of incentives. */
+    incentives: string;
+    created_at: string;
+    updated_at: string;
+  };
+  reward_holdings: {
+    program_id: string;
+    reward_id: string;
+    user_id: string;
+    count: number;
+  };
+  purchases: {
+    program_id: string;
+    id: string;
+    user_id: string;
+    reward_id: string;
+    voucher_id: string;
+    price_points: number;
+    status: string;
+    created_at: string;
+    refunded_at: string | null;
+  };
+  vouchers: {
+    program_id: string;
+    id: string;
+    user_id: string;
+    reward_id: string;
+    purchase_id: string | null;
+    status: string;
+    code: string | null;
+    activated_at: string | null;
+    expires_at: string | null;
+    burned_at: string | null;
+    voided_at: string | null;
+    gift_comment: string | null;
+    created_at: string;
+  };
+  voucher_codes: {
+    program_id: string;
+    code_normal: string;
+    voucher_id: string;
+  };
   idempotency_keys: {
     program_id: string;
     key: string;

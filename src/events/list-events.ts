@@ -20,14 +20,15 @@ export const isEventPosition = (value: unknown): value is EventPosition =>
 
 /** How long a read waits for older transactions to finish before answering with what is safe. */
 const SETTLE_WAIT_MS = 250;
-const SETTLE_POLL_MS = 5;
+const FIRST_POLL_MS = 2;
+const MAX_POLL_MS = 40;
 
 /**
  * The program's events, oldest first, after `after`.
  *
  * The order never changes under a reader, even with several instances writing. On PostgreSQL a
  * transaction still open may commit events that sort before ones already committed, so only events
- * of transactions older than every open one (the snapshot's xmin) are returned. When newer events
+ * of transactions older than every transaction still open on this database are returned. When newer events
  * are held back this way, the read waits briefly for the open transactions to end, so a caller
  * normally sees its own writes at once. SQLite has one writer at a time: insertion order is commit
  * order and nothing is held back.
@@ -38,14 +39,14 @@ export async function listEvents(
   query: { limit: number; after: EventPosition | null; type?: EventType | undefined; userId?: string | undefined },
 ): Promise<EventPage> {
   const deadline = Date.now() + SETTLE_WAIT_MS;
-  for (;;) {
+  for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
     // The horizon is read before the rows: every transaction below it has ended by then, so the
     // rows read next include all of its events.
     const horizon = await visibleHorizon(db);
     const rows = await readAfter(db, programId, query);
     const visible = rows.filter((row) => row.tx_order < horizon);
     if (visible.length < rows.length && visible.length <= query.limit && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, pause));
       continue;
     }
     const data = visible.slice(0, query.limit);
@@ -89,8 +90,25 @@ export const toEventView = (row: { id: string; type: string; occurred_at: string
   data: JSON.parse(row.data) as Record<string, unknown>,
 });
 
+/**
+ * PostgreSQL: the oldest transaction id that may still be writing to this database (or the next id
+ * to be handed out when none is open). Transactions of other databases on the same server are not
+ * counted, so a long transaction elsewhere does not hold this log back.
+ *
+ * Why it is safe: a transaction with an id below the first read's next-id was already running then;
+ * if it is still running at the second read, it is in the snapshot's in-progress list and shows in
+ * pg_stat_activity for this database, so the horizon stays below it.
+ */
 async function visibleHorizon(db: Db): Promise<number> {
   if (engineOf(db) === 'sqlite') return Number.MAX_SAFE_INTEGER;
-  const { rows } = await sql<{ xmin: number }>`select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as xmin`.execute(db);
-  return rows[0]!.xmin;
+  const next = await sql<{ next: number }>`select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next`.execute(db);
+  const open = await sql<{ oldest: number | null }>`
+    select min(x::text::bigint) as oldest
+    from pg_snapshot_xip(pg_current_snapshot()) as x
+    where x::text::bigint % 4294967296 in (
+      select backend_xid::text::bigint from pg_stat_activity
+      where datname = current_database() and backend_xid is not null
+    )`.execute(db);
+  const oldest = open.rows[0]?.oldest;
+  return Math.min(next.rows[0]!.next, oldest ?? Number.MAX_SAFE_INTEGER);
 }

@@ -1,4 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return (value as string & { isWellFormed(): boolean }).isWellFormed();
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (value !== null && typeof value === 'object') return Object.entries(value).every(([k, v]) => wellFormed(k) && wellFormed(v));
+  return true;
+}
 
 /**
  * Fastify's JSON parser (prototype-poisoning safe), except that an empty body is accepted as "no
@@ -12,6 +20,11 @@ export function installJsonParser(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parse(request, body as string, done);
+    parse(request, body as string, (error, value) => {
+      if (error) return done(error, undefined);
+      // A lone surrogate (\ud800) is valid JSON but not text; engines would store it differently.
+      if (!wellFormed(value)) return done(new AppError('VALIDATION_FAILED', 'The body holds a string that is not valid Unicode', [{ path: '/body', message: 'holds a string that is not valid Unicode' }]), undefined);
+      done(null, value);
+    });
   });
 }

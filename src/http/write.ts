@@ -6,11 +6,17 @@ import type { Store } from '../db/store.js';
 import type { Db } from '../db/tables.js';
 import { runIdempotent } from '../idempotency/run-idempotent.js';
 
+export interface WriteOptions<T> {
+  /** What an idempotent replay may show of the response: secrets shown once are left out. */
+  replayable?: (body: T) => unknown;
+}
+
 export type Write = <T>(
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,
   work: (trx: Db) => Promise<T>,
+  options?: WriteOptions<T>,
 ) => Promise<void>;
 
 /** What makes two requests "the same" for an idempotency key: route, path and body (key order ignored). */
@@ -25,7 +31,7 @@ function fingerprint(request: FastifyRequest): string {
  * its result, honouring the Idempotency-Key header when the caller sent one.
  */
 export function makeWrite(store: Store, clock: Clock): Write {
-  return async (request, reply, status, work) => {
+  return async (request, reply, status, work, options = {}) => {
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string') {
       const body = await store.write(work);
@@ -37,7 +43,10 @@ export function makeWrite(store: Store, clock: Clock): Write {
         trx,
         clock,
         { programId: request.caller.programId, key, fingerprint: fingerprint(request) },
-        async (db) => ({ status, body: await work(db) }),
+        async (db) => {
+          const body = await work(db);
+          return { status, body, stored: options.replayable ? options.replayable(body) : body };
+        },
       ),
     );
     if (response.replayed) reply.header('idempotent-replayed', 'true');

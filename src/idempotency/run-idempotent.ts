@@ -22,7 +22,7 @@ export async function runIdempotent(
   db: Db,
   clock: Clock,
   claim: { programId: string; key: string; fingerprint: string },
-  work: (db: Db) => Promise<{ status: number; body: unknown }>,
+  work: (db: Db) => Promise<{ status: number; body: unknown; stored: unknown }>,
 ): Promise<Response> {
   const claimed = await db
     .insertInto('idempotency_keys')
@@ -56,11 +56,11 @@ export async function runIdempotent(
   const response = await work(db);
   await db
     .updateTable('idempotency_keys')
-    .set({ status_code: response.status, response_body: JSON.stringify(response.body ?? null) })
+    .set({ status_code: response.status, response_body: JSON.stringify(response.stored ?? null) })
     .where('program_id', '=', claim.programId)
     .where('key', '=', claim.key)
     .execute();
-  return { ...response, replayed: false };
+  return { status: response.status, body: response.body, replayed: false };
 }
 
 /** Forgets keys older than the TTL; returns how many. */

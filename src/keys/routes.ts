@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Api, Deps } from '../app.js';
-import { Empty, IdParams, IdempotencyHeaders, Page, PageQuery, Nullable, Text, Timestamp, responses } from '../http/schemas.js';
+import { Empty, IdParams, NoBody, IdempotencyHeaders, Page, PageQuery, Nullable, Text, Timestamp, responses } from '../http/schemas.js';
 import { decodeCursor, isIdOf } from '../pagination.js';
 import { createApiKey } from './create-api-key.js';
 import { listApiKeys } from './list-api-keys.js';
@@ -20,7 +20,7 @@ const ApiKey = Type.Object({
 
 const CreatedApiKey = Type.Object({
   ...ApiKey.properties,
-  key: Type.String({ description: 'The secret: shown this once, never again' }),
+  key: Nullable(Type.String({ description: 'The secret: shown this once, never again (null on an idempotent replay)' })),
 });
 
 const NewApiKey = Type.Object(
@@ -41,7 +41,10 @@ export function registerApiKeyRoutes(app: Api, { clock, store, write }: Deps): v
       config: { roles: ['admin'] },
       schema: { tags, summary: 'Create an API key', headers: IdempotencyHeaders, body: NewApiKey, response: responses({ 201: CreatedApiKey }) },
     },
-    (request, reply) => write(request, reply, 201, (trx) => createApiKey(trx, clock, request.caller.programId, request.body)),
+    (request, reply) =>
+      write(request, reply, 201, (trx) => createApiKey(trx, clock, request.caller.programId, request.body), {
+        replayable: (created) => ({ ...created, key: null }),
+      }),
   );
 
   app.get(
@@ -66,7 +69,7 @@ export function registerApiKeyRoutes(app: Api, { clock, store, write }: Deps): v
     '/v1/api-keys/:id',
     {
       config: { roles: ['admin'] },
-      schema: { tags, summary: 'Revoke an API key at once', params: IdParams('apiKey'), headers: IdempotencyHeaders, response: responses({ 204: Empty }) },
+      schema: { tags, summary: 'Revoke an API key at once', params: IdParams('apiKey'), headers: IdempotencyHeaders, body: NoBody, response: responses({ 204: Empty }) },
     },
     (request, reply) => write(request, reply, 204, (trx) => revokeApiKey(trx, clock, request.caller.programId, request.params.id)),
   );

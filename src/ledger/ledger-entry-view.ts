@@ -1,6 +1,6 @@
 import type { Tables } from '../db/tables.js';
 
-export const LEDGER_KINDS = ['ADJUSTMENT'] as const;
+export const LEDGER_KINDS = ['ADJUSTMENT', 'PURCHASE', 'REFUND'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 export interface LedgerEntryView {

@@ -1,0 +1,30 @@
+import type { Clock } from '../clock.js';
+import { isoNow } from '../clock.js';
+import type { Db } from '../db/tables.js';
+import { newId } from '../ids.js';
+import { columnsOf, type RewardView } from './reward.js';
+import { getReward } from './get-reward.js';
+import { type RewardInput, applyInput, givenFields } from './reward-input.js';
+import { checkRewardRules } from './reward-rules.js';
+
+/** Adds a reward to the catalogue. A POOL reward starts with no stock: its codes are its stock. */
+export async function createReward(db: Db, clock: Clock, programId: string, input: RewardInput): Promise<RewardView> {
+  const settings = applyInput(null, input);
+  checkRewardRules(settings, givenFields(input));
+  const now = isoNow(clock);
+  const id = newId('reward');
+  const columns = columnsOf(settings);
+  await db
+    .insertInto('rewards')
+    .values({
+      program_id: programId,
+      id,
+      status: 'ACTIVE',
+      ...columns,
+      stock: settings.codeType === 'POOL' ? 0 : columns.stock,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return getReward(db, clock, programId, id);
+}

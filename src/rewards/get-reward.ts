@@ -1,0 +1,50 @@
+import type { Clock } from '../clock.js';
+import { isoNow } from '../clock.js';
+import { guessability } from '../codes/guessability.js';
+import type { Db, Tables } from '../db/tables.js';
+import { notFound } from '../errors.js';
+import { type RewardStatus, type RewardView, settingsOf } from './reward.js';
+
+/** The reward row, or NOT_FOUND (also for another program's reward). */
+export async function loadReward(db: Db, programId: string, rewardId: string): Promise<Tables['rewards']> {
+  const row = await db
+    .selectFrom('rewards')
+    .selectAll()
+    .where('program_id', '=', programId)
+    .where('id', '=', rewardId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Reward');
+  return row;
+}
+
+/** Views of reward rows, with the number of live codes each has for its guessability. */
+export async function toRewardViews(db: Db, clock: Clock, rows: Tables['rewards'][]): Promise<RewardView[]> {
+  const oneTime = rows.filter((r) => r.code_type === 'ONE_TIME').map((r) => r.id);
+  const live = new Map<string, number>();
+  if (oneTime.length > 0) {
+    const now = isoNow(clock);
+    const counts = await db
+      .selectFrom('vouchers')
+      .select(['reward_id', (eb) => eb.fn.countAll<number>().as('live')])
+      .where('program_id', '=', rows[0]!.program_id)
+      .where('reward_id', 'in', oneTime)
+      .where('status', '=', 'ACTIVE')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .groupBy('reward_id')
+      .execute();
+    for (const c of counts) live.set(c.reward_id, Number(c.live));
+  }
+  return rows.map((row) => ({
+    id: row.id,
+    status: row.status as RewardStatus,
+    ...settingsOf(row),
+    guessability: row.code_type === 'ONE_TIME' ? guessability(row.code_length, live.get(row.id) ?? 0) : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }));
+}
+
+export async function getReward(db: Db, clock: Clock, programId: string, rewardId: string): Promise<RewardView> {
+  const [view] = await toRewardViews(db, clock, [await loadReward(db, programId, rewardId)]);
+  return view!;
+}

@@ -1,0 +1,82 @@
+import type { Clock } from '../clock.js';
+import { isoNow } from '../clock.js';
+import type { Db, Tables } from '../db/tables.js';
+import { AppError } from '../errors.js';
+import { newId } from '../ids.js';
+
+/**
+ * Takes one unit of the reward's stock and of the member's per-user allowance, each with one
+ * guarded statement, and creates the voucher as PURCHASED. Runs inside the caller's transaction.
+ */
+export async function issueVoucher(
+  db: Db,
+  clock: Clock,
+  reward: Tables['rewards'],
+  userId: string,
+  origin: { purchaseId: string | null; giftComment: string | null },
+): Promise<Tables['vouchers']> {
+  const programId = reward.program_id;
+  if (reward.stock !== null) {
+    const taken = await db
+      .updateTable('rewards')
+      .set((eb) => ({ stock: eb('stock', '-', 1) }))
+      .where('program_id', '=', programId)
+      .where('id', '=', reward.id)
+      .where('stock', '>', 0)
+      .executeTakeFirst();
+    if (taken.numUpdatedRows === 0n) throw new AppError('OUT_OF_STOCK', `Reward ${reward.id} is out of stock`);
+  }
+  if (reward.per_user_limit !== null) {
+    const limit = reward.per_user_limit;
+    const counted = await db
+      .insertInto('reward_holdings')
+      .values({ program_id: programId, reward_id: reward.id, user_id: userId, count: 1 })
+      .onConflict((oc) =>
+        oc
+          .columns(['program_id', 'reward_id', 'user_id'])
+          .doUpdateSet((eb) => ({ count: eb('reward_holdings.count', '+', 1) }))
+          .where('reward_holdings.count', '<', limit),
+      )
+      .executeTakeFirst();
+    if (counted.numInsertedOrUpdatedRows === 0n) {
+      throw new AppError('PER_USER_LIMIT_REACHED', `This member already holds ${limit} of reward ${reward.id}`);
+    }
+  }
+  const row: Tables['vouchers'] = {
+    program_id: programId,
+    id: newId('voucher'),
+    user_id: userId,
+    reward_id: reward.id,
+    purchase_id: origin.purchaseId,
+    status: 'PURCHASED',
+    code: null,
+    activated_at: null,
+    expires_at: null,
+    burned_at: null,
+    voided_at: null,
+    gift_comment: origin.giftComment,
+    created_at: isoNow(clock),
+  };
+  await db.insertInto('vouchers').values(row).execute();
+  return row;
+}
+
+/** Gives back what `issueVoucher` took, when a purchase is refunded. */
+export async function returnVoucherAllowance(db: Db, reward: Tables['rewards'], userId: string): Promise<void> {
+  if (reward.stock !== null && reward.code_type !== 'POOL') {
+    await db
+      .updateTable('rewards')
+      .set((eb) => ({ stock: eb('stock', '+', 1) }))
+      .where('program_id', '=', reward.program_id)
+      .where('id', '=', reward.id)
+      .execute();
+  }
+  await db
+    .updateTable('reward_holdings')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('program_id', '=', reward.program_id)
+    .where('reward_id', '=', reward.id)
+    .where('user_id', '=', userId)
+    .where('count', '>', 0)
+    .execute();
+}

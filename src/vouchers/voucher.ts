@@ -1,0 +1,54 @@
+import type { Tables } from '../db/tables.js';
+
+/** What is stored; EXPIRED is never stored, it is read off the clock. */
+export const STORED_STATUSES = ['PURCHASED', 'ACTIVE', 'BURNED', 'VOIDED'] as const;
+export const VOUCHER_STATUSES = ['PURCHASED', 'ACTIVE', 'BURNED', 'EXPIRED', 'VOIDED'] as const;
+export type VoucherStatus = (typeof VOUCHER_STATUSES)[number];
+
+export interface VoucherView {
+  id: string;
+  userId: string;
+  rewardId: string;
+  purchaseId: string | null;
+  status: VoucherStatus;
+  /** Present once the voucher is ACTIVE (or later). */
+  code: string | null;
+  activatedAt: string | null;
+  expiresAt: string | null;
+  burnedAt: string | null;
+  voidedAt: string | null;
+  createdAt: string;
+}
+
+/** The status as everyone sees it: an ACTIVE voucher past its expiry is EXPIRED. */
+export function effectiveStatus(row: Pick<Tables['vouchers'], 'status' | 'expires_at'>, now: string): VoucherStatus {
+  if (row.status === 'ACTIVE' && row.expires_at !== null && row.expires_at <= now) return 'EXPIRED';
+  return row.status as VoucherStatus;
+}
+
+export const toVoucherView = (row: Tables['vouchers'], now: string): VoucherView => ({
+  id: row.id,
+  userId: row.user_id,
+  rewardId: row.reward_id,
+  purchaseId: row.purchase_id,
+  status: effectiveStatus(row, now),
+  code: row.code,
+  activatedAt: row.activated_at,
+  expiresAt: row.expires_at,
+  burnedAt: row.burned_at,
+  voidedAt: row.voided_at,
+  createdAt: row.created_at,
+});
+
+/** When a voucher activated at `activatedAt` expires: the earlier of validityDays and validUntil. */
+export function expiryOf(
+  reward: Pick<Tables['rewards'], 'validity_days' | 'valid_until'>,
+  activatedAt: Date,
+): string | null {
+  const candidates: string[] = [];
+  if (reward.validity_days !== null) {
+    candidates.push(new Date(activatedAt.getTime() + reward.validity_days * 86_400_000).toISOString());
+  }
+  if (reward.valid_until !== null) candidates.push(reward.valid_until);
+  return candidates.length === 0 ? null : candidates.sort()[0]!;
+}
