@@ -2,38 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { CODE_ALPHABET, generateCode } from '../src/codes/generate-code.js';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { type TestApp, createKey, createMember, describeEachEngine } from './harness.js';
+import { balanceOf, buy, countRows, memberWith, newReward } from './fixtures.js';
 
 const PROMO_CODE = /^PROMO-[0-9A-HJKMNP-TV-Z]{8}$/;
 const UNKNOWN_REWARD = 'rwd_01jz0000000000000000000000';
 const UNKNOWN_USER = 'usr_01jz0000000000000000000000';
 
-/** A reward with sensible settings, `fields` laid over them; answers the created reward. */
-async function newReward(t: TestApp, key: string, fields: Record<string, unknown> = {}) {
-  const response = await t.request(
-    'POST',
-    '/v1/rewards',
-    { name: 'Free coffee', pricePoints: 10, codeType: 'ONE_TIME', codeFormat: 'PROMO-{code}', incentives: [{ type: 'PERCENTAGE', value: 100 }], ...fields },
-    { key },
-  );
-  if (response.status !== 201) throw new Error(`could not create a reward: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
-
-/** A member holding `points`. */
-async function memberWith(t: TestApp, key: string, points: number): Promise<string> {
-  const userId = await createMember(t, key);
-  if (points > 0) {
-    const credit = await t.request('POST', `/v1/users/${userId}/points`, { delta: points, reason: 'start' }, { key });
-    if (credit.status !== 201) throw new Error(`could not credit: ${JSON.stringify(credit.body)}`);
-  }
-  return userId;
-}
-
-const buy = (t: TestApp, key: string, userId: string, rewardId: string, headers?: Record<string, string>) =>
-  t.request('POST', `/v1/users/${userId}/purchases`, { rewardId }, { key, ...(headers ? { headers } : {}) });
-
-const balanceOf = async (t: TestApp, key: string, userId: string): Promise<number> =>
-  (await t.request('GET', `/v1/users/${userId}`, undefined, { key })).body.balance;
 
 interface Event {
   id: string;
@@ -44,17 +18,6 @@ interface Event {
 
 const eventsOf = async (t: TestApp, key: string, userId: string): Promise<Event[]> =>
   (await t.request('GET', `/v1/events?userId=${userId}&limit=200`, undefined, { key })).body.data;
-
-type CountedTable = 'ledger_entries' | 'vouchers' | 'purchases' | 'voucher_codes' | 'events' | 'idempotency_keys';
-
-async function countRows(t: TestApp, table: CountedTable, programId: string): Promise<number> {
-  const row = await t.store.db
-    .selectFrom(table as 'vouchers')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('program_id', '=', programId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
 
 /** Everything a purchase could change in a program, read straight from the database. */
 async function footprint(t: TestApp, programId: string) {

@@ -1,35 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type TestApp, createMember, describeEachEngine } from './harness.js';
+import { buy, memberWith, newReward } from './fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const UNKNOWN_REWARD = 'rwd_01jz0000000000000000000000';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** A reward with sensible settings, `fields` laid over them; answers the created reward. */
-async function newReward(t: TestApp, key: string, fields: Record<string, unknown> = {}) {
-  const response = await t.request(
-    'POST',
-    '/v1/rewards',
-    { name: 'Free coffee', pricePoints: 10, codeType: 'ONE_TIME', codeFormat: 'PROMO-{code}', incentives: [{ type: 'PERCENTAGE', value: 100 }], ...fields },
-    { key },
-  );
-  if (response.status !== 201) throw new Error(`could not create a reward: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
-
-/** A member holding `points`. */
-async function memberWith(t: TestApp, key: string, points: number): Promise<string> {
-  const userId = await createMember(t, key);
-  if (points > 0) {
-    const credit = await t.request('POST', `/v1/users/${userId}/points`, { delta: points, reason: 'start' }, { key });
-    if (credit.status !== 201) throw new Error(`could not credit: ${JSON.stringify(credit.body)}`);
-  }
-  return userId;
-}
-
-const buy = (t: TestApp, key: string, userId: string, rewardId: string) =>
-  t.request('POST', `/v1/users/${userId}/purchases`, { rewardId }, { key });
 
 const getReward = async (t: TestApp, key: string, rewardId: string) => (await t.request('GET', `/v1/rewards/${rewardId}`, undefined, { key })).body;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type TestApp, createKey, createMember, describeEachEngine } from './harness.js';
+import { balanceOf, boughtBy, countRows, memberWith, newReward } from './fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -7,39 +8,7 @@ const PROMO_CODE = /^PROMO-[0-9A-HJKMNP-TV-Z]{8}$/;
 const UNKNOWN_VOUCHER = 'vch_01jz0000000000000000000000';
 const UNKNOWN_PURCHASE = 'pur_01jz0000000000000000000000';
 
-/** A reward with sensible settings, `fields` laid over them; answers the created reward. */
-async function newReward(t: TestApp, key: string, fields: Record<string, unknown> = {}) {
-  const response = await t.request(
-    'POST',
-    '/v1/rewards',
-    { name: 'Free coffee', pricePoints: 10, codeType: 'ONE_TIME', codeFormat: 'PROMO-{code}', incentives: [{ type: 'PERCENTAGE', value: 100 }], ...fields },
-    { key },
-  );
-  if (response.status !== 201) throw new Error(`could not create a reward: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
-
-/** A member holding `points`. */
-async function memberWith(t: TestApp, key: string, points: number): Promise<string> {
-  const userId = await createMember(t, key);
-  if (points > 0) {
-    const credit = await t.request('POST', `/v1/users/${userId}/points`, { delta: points, reason: 'start' }, { key });
-    if (credit.status !== 201) throw new Error(`could not credit: ${JSON.stringify(credit.body)}`);
-  }
-  return userId;
-}
-
-/** A member with enough points who has bought `reward` once; answers { userId, purchase, voucher, balance }. */
-async function boughtBy(t: TestApp, key: string, reward: { id: string; pricePoints: number }, spare = 0) {
-  const userId = await memberWith(t, key, reward.pricePoints + spare);
-  const response = await t.request('POST', `/v1/users/${userId}/purchases`, { rewardId: reward.id }, { key });
-  if (response.status !== 201) throw new Error(`could not buy: ${JSON.stringify(response.body)}`);
-  return { userId, ...response.body };
-}
-
 const getVoucher = async (t: TestApp, key: string, voucherId: string) => (await t.request('GET', `/v1/vouchers/${voucherId}`, undefined, { key })).body;
-const balanceOf = async (t: TestApp, key: string, userId: string): Promise<number> =>
-  (await t.request('GET', `/v1/users/${userId}`, undefined, { key })).body.balance;
 const stockOf = async (t: TestApp, key: string, rewardId: string) => (await t.request('GET', `/v1/rewards/${rewardId}`, undefined, { key })).body.stock;
 
 interface Event {
@@ -54,15 +23,6 @@ const eventsOf = async (t: TestApp, key: string, userId: string): Promise<Event[
 /** Marks a voucher burned straight in the database: validation is a later feature. */
 const burn = (t: TestApp, voucherId: string) =>
   t.store.db.updateTable('vouchers').set({ status: 'BURNED', burned_at: t.clock.now().toISOString() }).where('id', '=', voucherId).execute();
-
-async function countRows(t: TestApp, table: 'ledger_entries' | 'vouchers' | 'purchases' | 'voucher_codes' | 'events', programId: string) {
-  const row = await t.store.db
-    .selectFrom(table as 'vouchers')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('program_id', '=', programId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
 
 /** Everything a voucher action could change in a program, read straight from the database. */
 async function footprint(t: TestApp, programId: string) {
