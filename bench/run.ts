@@ -103,6 +103,17 @@ async function benchServer(label: string, databaseUrl: string, durability: strin
     const r = await load(url, connections, credit);
     rows.push({ scenario: `${label}: credit points (write)`, connections, ...r });
   }
+  const reward = await api(url, 'POST', '/v1/rewards', {
+    name: 'Bench coffee',
+    pricePoints: 1,
+    codeType: 'ONE_TIME',
+    codeFormat: 'BENCH-{code}',
+    incentives: [{ type: 'PERCENTAGE', value: 100 }],
+  });
+  for (const u of users) await api(url, 'POST', `/v1/users/${u}/points`, { delta: 1_000_000, reason: 'bench' });
+  progress(`${label}: purchases`);
+  const purchase = { method: 'POST' as const, paths: users.map((u) => `/v1/users/${u}/purchases`), body: JSON.stringify({ rewardId: reward.id }) };
+  rows.push({ scenario: `${label}: buy a reward (debit + voucher + code + 2 events)`, connections: 32, ...(await load(url, 32, purchase)) });
   progress(`${label}: reads`);
   const r = await load(url, 32, { method: 'GET', paths: users.map((u) => `/v1/users/${u}`) });
   rows.push({ scenario: `${label}: read a member`, connections: 32, ...r });
