@@ -279,7 +279,7 @@ describeEachEngine('vouchers', (t) => {
         ['ADJUSTMENT', 45],
       ]);
       const events = await eventsOf(t, adminKey, userId);
-      expect(events.map((e) => e.type)).toEqual(['PURCHASED_REWARD', 'REDEEMED_VOUCHER', 'PURCHASE_REFUNDED']);
+      expect(events.map((e) => e.type)).toEqual(['PURCHASED_REWARD', 'REDEEMED_VOUCHER', 'PURCHASE_REFUNDED', 'VOUCHER_VOIDED']);
       expect(events[2]!.data).toMatchObject({ purchaseId: purchase.id, voucherId: voucher.id, pricePoints: 40, balance: 45, reason: 'customer complaint' });
     });
 

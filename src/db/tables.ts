@@ -105,9 +105,11 @@ export interface Tables {
     code: string | null;
     activated_at: string | null;
     expires_at: string | null;
+    validity_ends_at: string | null;
     burned_at: string | null;
     voided_at: string | null;
     gift_comment: string | null;
+    took_stock: number;
     created_at: string;
   };
   voucher_codes: {

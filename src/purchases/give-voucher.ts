@@ -25,6 +25,9 @@ export async function giveVoucher(
   const reward = await loadReward(db, programId, input.rewardId);
   if (reward.status !== 'ACTIVE') throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id} is archived`);
   const now = isoNow(clock);
+  if (reward.valid_until !== null && now >= reward.valid_until) {
+    throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id}'s vouchers expired at ${reward.valid_until}`);
+  }
   let voucher = await issueVoucher(db, clock, reward, userId, { purchaseId: null, giftComment: input.comment ?? null });
   await recordEvent(db, programId, {
     type: 'VOUCHER_GIVEN',

@@ -37,13 +37,13 @@ export async function refundPurchase(
     throw new AppError('INVALID_STATE', 'This purchase has already been refunded');
   }
 
-  await db
+  const voided = await db
     .updateTable('vouchers')
     .set({ status: 'VOIDED', voided_at: now })
     .where('program_id', '=', programId)
     .where('id', '=', purchase.voucher_id)
     .where('status', 'in', ['PURCHASED', 'ACTIVE'])
-    .execute();
+    .executeTakeFirst();
   const voucher = await db
     .selectFrom('vouchers')
     .selectAll()
@@ -53,7 +53,7 @@ export async function refundPurchase(
   if (voucher.status === 'BURNED') throw new AppError('INVALID_STATE', 'The voucher has been used, so the purchase cannot be refunded');
 
   const reward = await loadReward(db, programId, purchase.reward_id);
-  await returnVoucherAllowance(db, reward, purchase.user_id);
+  await returnVoucherAllowance(db, voucher);
   const credit = await postEntry(db, programId, {
     userId: purchase.user_id,
     kind: 'REFUND',
@@ -74,5 +74,13 @@ export async function refundPurchase(
       reason: input.reason ?? null,
     },
   });
+  if (voided.numUpdatedRows > 0n) {
+    await recordEvent(db, programId, {
+      type: 'VOUCHER_VOIDED',
+      occurredAt: now,
+      userId: purchase.user_id,
+      data: { voucherId: voucher.id, rewardId: reward.id, reason: 'refunded' },
+    });
+  }
   return { purchase: toPurchaseView(purchase), voucher: toVoucherView(voucher, now), balance: credit.balanceAfter };
 }

@@ -1,18 +1,19 @@
 import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
 import { guessability } from '../codes/guessability.js';
+import { engineOf } from '../db/engine.js';
 import type { Db, Tables } from '../db/tables.js';
 import { notFound } from '../errors.js';
 import { type RewardStatus, type RewardView, settingsOf } from './reward.js';
 
-/** The reward row, or NOT_FOUND (also for another program's reward). */
-export async function loadReward(db: Db, programId: string, rewardId: string): Promise<Tables['rewards']> {
-  const row = await db
-    .selectFrom('rewards')
-    .selectAll()
-    .where('program_id', '=', programId)
-    .where('id', '=', rewardId)
-    .executeTakeFirst();
+/**
+ * The reward row, or NOT_FOUND (also for another program's reward). `forUpdate` holds the row until
+ * the transaction ends (PostgreSQL; SQLite write transactions are exclusive anyway).
+ */
+export async function loadReward(db: Db, programId: string, rewardId: string, forUpdate = false): Promise<Tables['rewards']> {
+  let select = db.selectFrom('rewards').selectAll().where('program_id', '=', programId).where('id', '=', rewardId);
+  if (forUpdate && engineOf(db) === 'postgres') select = select.forUpdate();
+  const row = await select.executeTakeFirst();
   if (!row) throw notFound('Reward');
   return row;
 }

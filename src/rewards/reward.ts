@@ -75,6 +75,28 @@ export function settingsOf(row: Tables['rewards']): RewardSettings {
   };
 }
 
+/** Which column holds each setting. */
+export const SETTING_COLUMNS = {
+  name: 'name',
+  description: 'description',
+  pricePoints: 'price_points',
+  codeType: 'code_type',
+  codeFormat: 'code_format',
+  codeLength: 'code_length',
+  staticCode: 'static_code',
+  redemptionFlow: 'redemption_flow',
+  validityDays: 'validity_days',
+  validUntil: 'valid_until',
+  availableFrom: 'available_from',
+  availableUntil: 'available_until',
+  purchasable: 'purchasable',
+  stock: 'stock',
+  perUserLimit: 'per_user_limit',
+  venues: 'venues',
+  lowStockThreshold: 'low_stock_threshold',
+  incentives: 'incentives',
+} as const satisfies Record<keyof RewardSettings, string>;
+
 /** The columns that hold a reward's settings. */
 export function columnsOf(settings: RewardSettings) {
   return {

@@ -6,11 +6,15 @@ import { archiveReward } from './archive-reward.js';
 import { createReward } from './create-reward.js';
 import { getReward } from './get-reward.js';
 import { listRewards } from './list-rewards.js';
-import { REWARD_STATUSES } from './reward.js';
+import type { Role } from '../keys/roles.js';
+import { REWARD_STATUSES, type RewardView } from './reward.js';
 import { NewReward, Reward, RewardChanges } from './schemas.js';
 import { updateReward } from './update-reward.js';
 
 const tags = ['rewards'];
+
+/** A static code is what members buy: the catalogue shows it to administrators only. */
+const forCaller = (reward: RewardView, role: Role): RewardView => (role === 'admin' ? reward : { ...reward, staticCode: null });
 
 export function registerRewardRoutes(app: Api, { clock, store, write }: Deps): void {
   app.post(
@@ -33,18 +37,20 @@ export function registerRewardRoutes(app: Api, { clock, store, write }: Deps): v
         response: responses({ 200: Page(Reward) }),
       },
     },
-    async (request) =>
-      listRewards(store.db, clock, request.caller.programId, {
+    async (request) => {
+      const page = await listRewards(store.db, clock, request.caller.programId, {
         limit: request.query.limit ?? 50,
         after: decodeCursor(request.query.cursor, isIdOf('reward')),
         status: request.query.status,
-      }),
+      });
+      return { ...page, data: page.data.map((reward) => forCaller(reward, request.caller.role)) };
+    },
   );
 
   app.get(
     '/v1/rewards/:id',
     { config: { roles: ['admin', 'app'] }, schema: { tags, summary: 'Read a reward', params: IdParams('reward'), response: responses({ 200: Reward }) } },
-    async (request) => getReward(store.db, clock, request.caller.programId, request.params.id),
+    async (request) => forCaller(await getReward(store.db, clock, request.caller.programId, request.params.id), request.caller.role),
   );
 
   app.patch(

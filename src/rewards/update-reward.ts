@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
 import type { Db } from '../db/tables.js';
 import { invalidField } from '../errors.js';
-import { columnsOf, type RewardView, settingsOf } from './reward.js';
+import { SETTING_COLUMNS, columnsOf, type RewardView, settingsOf } from './reward.js';
 import { getReward, loadReward } from './get-reward.js';
 import { type RewardInput, applyInput, givenFields } from './reward-input.js';
 import { checkRewardRules } from './reward-rules.js';
@@ -15,22 +15,51 @@ export async function updateReward(
   rewardId: string,
   input: RewardInput,
 ): Promise<RewardView> {
-  const row = await loadReward(db, programId, rewardId);
+  const row = await loadReward(db, programId, rewardId, true);
   if (input.codeType !== undefined && input.codeType !== row.code_type) {
     throw invalidField('/body/codeType', 'cannot change after the reward is created');
   }
   if (row.code_type === 'POOL' && input.stock !== undefined) {
     throw invalidField('/body/stock', 'does not apply to a POOL reward: the pool is the stock');
   }
-  const before = settingsOf(row);
-  const settings = applyInput(before, input);
-  checkRewardRules(settings, new Set([...givenFields(input)].filter((f) => f !== 'codeType')));
+  const given = new Set([...givenFields(input)].filter((f) => f !== 'codeType'));
+  const settings = applyInput(settingsOf(row), input);
+  checkRewardRules(settings, given);
+  // Only what was sent is written: stock taken by purchases meanwhile must not be put back.
   const columns = columnsOf(settings);
+  const changed = Object.fromEntries(
+    Object.entries(SETTING_COLUMNS).filter(([setting]) => given.has(setting)).map(([, column]) => [column, columns[column]]),
+  );
   await db
     .updateTable('rewards')
-    .set({ ...columns, stock: row.code_type === 'POOL' ? row.stock : columns.stock, updated_at: isoNow(clock) })
+    .set({ ...changed, updated_at: isoNow(clock) })
     .where('program_id', '=', programId)
     .where('id', '=', rewardId)
     .execute();
+  if (given.has('validUntil')) await applyValidUntil(db, programId, rewardId, settings.validUntil);
   return getReward(db, clock, programId, rewardId);
+}
+
+/**
+ * validUntil is "the instant after which the reward's vouchers are expired", so a change reaches the
+ * vouchers already active: each expires at the earlier of its own validityDays end and the new instant.
+ */
+async function applyValidUntil(db: Db, programId: string, rewardId: string, validUntil: string | null): Promise<void> {
+  await db
+    .updateTable('vouchers')
+    .set((eb) => ({
+      expires_at:
+        validUntil === null
+          ? eb.ref('validity_ends_at')
+          : eb
+              .case()
+              .when(eb.or([eb('validity_ends_at', 'is', null), eb('validity_ends_at', '>', validUntil)]))
+              .then(validUntil)
+              .else(eb.ref('validity_ends_at'))
+              .end(),
+    }))
+    .where('program_id', '=', programId)
+    .where('reward_id', '=', rewardId)
+    .where('status', '=', 'ACTIVE')
+    .execute();
 }

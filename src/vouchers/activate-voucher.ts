@@ -4,7 +4,7 @@ import { normalizeCode } from '../codes/normalize-code.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
-import { expiryOf } from './voucher.js';
+import { earlier, validityEnd } from './voucher.js';
 
 /** Fresh codes tried before concluding the reward's code space is too full. */
 const CODE_ATTEMPTS = 12;
@@ -49,7 +49,14 @@ export async function activateVoucher(
   const now = clock.now();
   const activatedAt = now.toISOString();
   const code = await codeFor(db, reward, voucher.id);
-  const changes = { status: 'ACTIVE', code, activated_at: activatedAt, expires_at: expiryOf(reward, now) };
+  const validityEndsAt = validityEnd(reward, now);
+  const changes = {
+    status: 'ACTIVE',
+    code,
+    activated_at: activatedAt,
+    validity_ends_at: validityEndsAt,
+    expires_at: earlier(validityEndsAt, reward.valid_until),
+  };
   const row = await db
     .updateTable('vouchers')
     .set(changes)

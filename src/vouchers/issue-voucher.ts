@@ -16,6 +16,7 @@ export async function issueVoucher(
   origin: { purchaseId: string | null; giftComment: string | null },
 ): Promise<Tables['vouchers']> {
   const programId = reward.program_id;
+  let tookStock = false;
   if (reward.stock !== null) {
     const taken = await db
       .updateTable('rewards')
@@ -25,22 +26,21 @@ export async function issueVoucher(
       .where('stock', '>', 0)
       .executeTakeFirst();
     if (taken.numUpdatedRows === 0n) throw new AppError('OUT_OF_STOCK', `Reward ${reward.id} is out of stock`);
+    tookStock = true;
   }
-  if (reward.per_user_limit !== null) {
-    const limit = reward.per_user_limit;
-    const counted = await db
-      .insertInto('reward_holdings')
-      .values({ program_id: programId, reward_id: reward.id, user_id: userId, count: 1 })
-      .onConflict((oc) =>
-        oc
-          .columns(['program_id', 'reward_id', 'user_id'])
-          .doUpdateSet((eb) => ({ count: eb('reward_holdings.count', '+', 1) }))
-          .where('reward_holdings.count', '<', limit),
-      )
-      .executeTakeFirst();
-    if (counted.numInsertedOrUpdatedRows === 0n) {
-      throw new AppError('PER_USER_LIMIT_REACHED', `This member already holds ${limit} of reward ${reward.id}`);
-    }
+  const limit = reward.per_user_limit;
+  const counted = await db
+    .insertInto('reward_holdings')
+    .values({ program_id: programId, reward_id: reward.id, user_id: userId, count: 1 })
+    .onConflict((oc) => {
+      const increment = oc
+        .columns(['program_id', 'reward_id', 'user_id'])
+        .doUpdateSet((eb) => ({ count: eb('reward_holdings.count', '+', 1) }));
+      return limit === null ? increment : increment.where('reward_holdings.count', '<', limit);
+    })
+    .executeTakeFirst();
+  if (counted.numInsertedOrUpdatedRows === 0n) {
+    throw new AppError('PER_USER_LIMIT_REACHED', `This member already holds ${limit} of reward ${reward.id}`);
   }
   const row: Tables['vouchers'] = {
     program_id: programId,
@@ -52,31 +52,34 @@ export async function issueVoucher(
     code: null,
     activated_at: null,
     expires_at: null,
+    validity_ends_at: null,
     burned_at: null,
     voided_at: null,
     gift_comment: origin.giftComment,
+    took_stock: tookStock ? 1 : 0,
     created_at: isoNow(clock),
   };
   await db.insertInto('vouchers').values(row).execute();
   return row;
 }
 
-/** Gives back what `issueVoucher` took, when a purchase is refunded. */
-export async function returnVoucherAllowance(db: Db, reward: Tables['rewards'], userId: string): Promise<void> {
-  if (reward.stock !== null && reward.code_type !== 'POOL') {
+/** Gives back what `issueVoucher` took for this voucher, when its purchase is refunded. */
+export async function returnVoucherAllowance(db: Db, voucher: Tables['vouchers']): Promise<void> {
+  if (voucher.took_stock === 1) {
     await db
       .updateTable('rewards')
       .set((eb) => ({ stock: eb('stock', '+', 1) }))
-      .where('program_id', '=', reward.program_id)
-      .where('id', '=', reward.id)
+      .where('program_id', '=', voucher.program_id)
+      .where('id', '=', voucher.reward_id)
+      .where('stock', 'is not', null)
       .execute();
   }
   await db
     .updateTable('reward_holdings')
     .set((eb) => ({ count: eb('count', '-', 1) }))
-    .where('program_id', '=', reward.program_id)
-    .where('reward_id', '=', reward.id)
-    .where('user_id', '=', userId)
+    .where('program_id', '=', voucher.program_id)
+    .where('reward_id', '=', voucher.reward_id)
+    .where('user_id', '=', voucher.user_id)
     .where('count', '>', 0)
     .execute();
 }

@@ -11,6 +11,9 @@ import { type VoucherView, toVoucherView } from './voucher.js';
 export async function revealVoucher(db: Db, clock: Clock, programId: string, voucherId: string): Promise<VoucherView> {
   const voucher = await loadVoucher(db, programId, voucherId);
   const reward = await loadReward(db, programId, voucher.reward_id);
+  if (reward.valid_until !== null && isoNow(clock) >= reward.valid_until) {
+    throw new AppError('INVALID_STATE', `This voucher expired at ${reward.valid_until} before it was revealed`);
+  }
   const activated = voucher.status === 'PURCHASED' ? await activateVoucher(db, clock, reward, { id: voucher.id, userId: voucher.user_id }) : null;
   if (!activated) {
     throw new AppError('INVALID_STATE', `Only a PURCHASED voucher can be revealed; this one is ${voucher.status}`);

@@ -40,15 +40,14 @@ export const toVoucherView = (row: Tables['vouchers'], now: string): VoucherView
   createdAt: row.created_at,
 });
 
-/** When a voucher activated at `activatedAt` expires: the earlier of validityDays and validUntil. */
-export function expiryOf(
-  reward: Pick<Tables['rewards'], 'validity_days' | 'valid_until'>,
-  activatedAt: Date,
-): string | null {
-  const candidates: string[] = [];
-  if (reward.validity_days !== null) {
-    candidates.push(new Date(activatedAt.getTime() + reward.validity_days * 86_400_000).toISOString());
-  }
-  if (reward.valid_until !== null) candidates.push(reward.valid_until);
-  return candidates.length === 0 ? null : candidates.sort()[0]!;
+/** When a voucher activated at `activatedAt` stops being valid by the reward's validityDays alone. */
+export function validityEnd(reward: Pick<Tables['rewards'], 'validity_days'>, activatedAt: Date): string | null {
+  return reward.validity_days === null ? null : new Date(activatedAt.getTime() + reward.validity_days * 86_400_000).toISOString();
+}
+
+/** The earlier of two optional instants (ISO text compares as time). */
+export function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a < b ? a : b;
 }

@@ -31,7 +31,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('rewards_pk', ['program_id', 'id'])
     .execute();
 
-  // How many live purchases each member holds of a reward: the per-user limit is a guarded update here.
+  // How many vouchers of a reward each member holds (refunds give one back), counted whether or not
+  // a limit is set, so a limit set later applies to what members already hold.
   await db.schema
     .createTable('reward_holdings')
     .addColumn('program_id', 'text', (c) => c.notNull())
@@ -66,9 +67,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('code', 'text')
     .addColumn('activated_at', 'text')
     .addColumn('expires_at', 'text')
+    // The end of its validityDays alone, kept so a change of the reward's validUntil can be applied.
+    .addColumn('validity_ends_at', 'text')
     .addColumn('burned_at', 'text')
     .addColumn('voided_at', 'text')
     .addColumn('gift_comment', 'text')
+    // Whether issuing it took a unit of the reward's stock, so a refund returns exactly that.
+    .addColumn('took_stock', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('vouchers_pk', ['program_id', 'id'])
     .execute();
