@@ -18,6 +18,13 @@ export type EventPosition = [txOrder: number, seq: number];
 export const isEventPosition = (value: unknown): value is EventPosition =>
   Array.isArray(value) && value.length === 2 && value.every((n) => Number.isSafeInteger(n) && n >= 0);
 
+export interface EventQuery {
+  limit: number;
+  after: EventPosition | null;
+  type?: EventType | undefined;
+  userId?: string | undefined;
+}
+
 /** How long a read waits for older transactions to finish before answering with what is safe. */
 const SETTLE_WAIT_MS = 250;
 const FIRST_POLL_MS = 2;
@@ -36,7 +43,7 @@ const MAX_POLL_MS = 40;
 export async function listEvents(
   db: Db,
   programId: string,
-  query: { limit: number; after: EventPosition | null; type?: EventType | undefined; userId?: string | undefined },
+  query: EventQuery,
 ): Promise<EventPage> {
   const deadline = Date.now() + SETTLE_WAIT_MS;
   for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
@@ -64,7 +71,7 @@ export async function listEvents(
 function readAfter(
   db: Db,
   programId: string,
-  query: { limit: number; after: EventPosition | null; type?: EventType | undefined; userId?: string | undefined },
+  query: EventQuery,
 ) {
   let select = db
     .selectFrom('events')

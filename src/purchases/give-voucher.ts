@@ -7,7 +7,7 @@ import { loadReward } from '../rewards/get-reward.js';
 import { getUser } from '../users/get-user.js';
 import { activateVoucher } from '../vouchers/activate-voucher.js';
 import { issueVoucher } from '../vouchers/issue-voucher.js';
-import { type VoucherView, toVoucherView } from '../vouchers/voucher.js';
+import { type VoucherView, toVoucherView, vouchersExpired } from '../vouchers/voucher.js';
 
 /**
  * An administrator gives a member a voucher without spending points. Stock and the per-user limit
@@ -25,7 +25,7 @@ export async function giveVoucher(
   const reward = await loadReward(db, programId, input.rewardId);
   if (reward.status !== 'ACTIVE') throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id} is archived`);
   const now = isoNow(clock);
-  if (reward.valid_until !== null && now >= reward.valid_until) {
+  if (vouchersExpired(reward, now)) {
     throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id}'s vouchers expired at ${reward.valid_until}`);
   }
   let voucher = await issueVoucher(db, clock, reward, userId, { purchaseId: null, giftComment: input.comment ?? null });

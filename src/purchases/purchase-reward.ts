@@ -9,7 +9,7 @@ import { loadReward } from '../rewards/get-reward.js';
 import { getUser } from '../users/get-user.js';
 import { activateVoucher } from '../vouchers/activate-voucher.js';
 import { issueVoucher } from '../vouchers/issue-voucher.js';
-import { type VoucherView, toVoucherView } from '../vouchers/voucher.js';
+import { type VoucherView, toVoucherView, vouchersExpired } from '../vouchers/voucher.js';
 import { type PurchaseView, toPurchaseView } from './purchase.js';
 
 export interface PurchaseResult {
@@ -24,7 +24,7 @@ export function unavailableBecause(reward: Tables['rewards'], now: string): stri
   if (reward.purchasable !== 1) return 'it is not purchasable';
   if (reward.available_from !== null && now < reward.available_from) return `it is available from ${reward.available_from}`;
   if (reward.available_until !== null && now >= reward.available_until) return `it was available until ${reward.available_until}`;
-  if (reward.valid_until !== null && now >= reward.valid_until) return `its vouchers expired at ${reward.valid_until}`;
+  if (vouchersExpired(reward, now)) return `its vouchers expired at ${reward.valid_until}`;
   return null;
 }
 

@@ -5,13 +5,13 @@ import { AppError } from '../errors.js';
 import { loadReward } from '../rewards/get-reward.js';
 import { activateVoucher } from './activate-voucher.js';
 import { loadVoucher } from './get-voucher.js';
-import { type VoucherView, toVoucherView } from './voucher.js';
+import { type VoucherView, toVoucherView, vouchersExpired } from './voucher.js';
 
 /** TWO_STEP: the member reveals a PURCHASED voucher, which becomes ACTIVE with its code. */
 export async function revealVoucher(db: Db, clock: Clock, programId: string, voucherId: string): Promise<VoucherView> {
   const voucher = await loadVoucher(db, programId, voucherId);
   const reward = await loadReward(db, programId, voucher.reward_id);
-  if (reward.valid_until !== null && isoNow(clock) >= reward.valid_until) {
+  if (vouchersExpired(reward, isoNow(clock))) {
     throw new AppError('INVALID_STATE', `This voucher expired at ${reward.valid_until} before it was revealed`);
   }
   const activated = voucher.status === 'PURCHASED' ? await activateVoucher(db, clock, reward, { id: voucher.id, userId: voucher.user_id }) : null;

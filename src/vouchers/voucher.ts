@@ -45,6 +45,10 @@ export function validityEnd(reward: Pick<Tables['rewards'], 'validity_days'>, ac
   return reward.validity_days === null ? null : new Date(activatedAt.getTime() + reward.validity_days * 86_400_000).toISOString();
 }
 
+/** Whether the reward's validUntil has passed: its vouchers are expired, and no new one may start. */
+export const vouchersExpired = (reward: Pick<Tables['rewards'], 'valid_until'>, now: string): boolean =>
+  reward.valid_until !== null && now >= reward.valid_until;
+
 /** The earlier of two optional instants (ISO text compares as time). */
 export function earlier(a: string | null, b: string | null): string | null {
   if (a === null) return b;
