@@ -20,6 +20,8 @@ import { registerPurchaseRoutes } from './purchases/routes.js';
 import { registerRewardRoutes } from './rewards/routes.js';
 import { registerVoucherRoutes } from './vouchers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
+import type { GuessLimiter } from './validations/guess-limiter.js';
+import { registerValidationRoutes } from './validations/routes.js';
 import { VERSION } from './version.js';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -29,12 +31,15 @@ export interface Deps {
   store: Store;
   clock: Clock;
   write: Write;
+  guessLimiter: GuessLimiter;
 }
 
 export interface AppOptions {
   store: Store;
   clock: Clock;
   config: Pick<Config, 'bodyLimitBytes' | 'trustProxy' | 'logLevel'>;
+  /** Counts unknown codes per key; closed with the app. */
+  guessLimiter: GuessLimiter;
   /** Collect process-wide metrics (CPU, memory, event loop): once per process. */
   processMetrics?: boolean;
 }
@@ -88,7 +93,9 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   });
   await installOpenApi(app, VERSION);
 
-  const deps: Deps = { store, clock, write: makeWrite(store, clock) };
+  const { guessLimiter } = options;
+  app.addHook('onClose', () => guessLimiter.close());
+  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter };
 
   // The whole API surface, in one place.
   registerOpsRoutes(app, deps, registry);
@@ -98,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   registerRewardRoutes(app, deps);
   registerPurchaseRoutes(app, deps);
   registerVoucherRoutes(app, deps);
+  registerValidationRoutes(app, deps);
   registerEventRoutes(app, deps);
 
   return app;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_GUESS_LIMITS, type GuessLimits } from './validations/guess-limiter.js';
 
 /** Where the data lives: an embedded SQLite file, or a shared PostgreSQL database. */
 export type Storage =
@@ -22,6 +23,9 @@ export interface Config {
   bootstrapAdminKey: string | undefined;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
+  guessLimits: GuessLimits;
+  /** Where guessing counters are shared, when set (else the database). */
+  redisUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -76,10 +80,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     bootstrapAdminKey,
     shutdownTimeoutMs: integer('TESSERA_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     trustProxy: oneOf('TESSERA_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',
+    guessLimits: {
+      limit: integer('TESSERA_GUESS_LIMIT', DEFAULT_GUESS_LIMITS.limit, 1, 1_000_000),
+      windowSeconds: integer('TESSERA_GUESS_WINDOW_SECONDS', DEFAULT_GUESS_LIMITS.windowSeconds, 1, 86_400),
+      blockSeconds: integer('TESSERA_GUESS_BLOCK_SECONDS', DEFAULT_GUESS_LIMITS.blockSeconds, 1, 86_400),
+    },
+    redisUrl: redisUrl(env.REDIS_URL, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function redisUrl(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^rediss?:\/\/./.test(raw)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  return raw;
 }
 
 function parseDatabaseUrl(raw: string | undefined, cwd: string, problems: string[]): Storage {

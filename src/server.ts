@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { openStore } from './db/open-store.js';
 import { sweepIdempotencyKeys } from './idempotency/run-idempotent.js';
 import { bootstrapFirstProgram } from './programs/bootstrap.js';
+import { openGuessLimiter } from './validations/guess-limiter.js';
 
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
@@ -16,7 +17,8 @@ const SWEEP_EVERY_MS = 10 * 60 * 1000;
 export async function runServer(config: Readonly<Config> = loadConfig()): Promise<Api> {
   const store = openStore(config);
   const clock = systemClock;
-  const app = await buildApp({ store, clock, config, processMetrics: true });
+  const guessLimiter = openGuessLimiter({ storage: config.storage, redisUrl: config.redisUrl, limits: config.guessLimits });
+  const app = await buildApp({ store, clock, config, guessLimiter, processMetrics: true });
   app.addHook('onClose', async () => {
     await store.close();
   });

@@ -11,6 +11,8 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { openStore } from '../src/db/open-store.js';
 import type { Store } from '../src/db/store.js';
 import { createProgram } from '../src/programs/create-program.js';
+import type { Storage } from '../src/config.js';
+import { DEFAULT_GUESS_LIMITS, type GuessLimits, openGuessLimiter } from '../src/validations/guess-limiter.js';
 
 /** The engines this run covers: SQLite always, PostgreSQL when reachable. */
 export const engines: Engine[] = inject('postgresAdminUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -63,12 +65,12 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   };
 }
 
+export function storageOf(database: TestDatabase): Storage {
+  return database.engine === 'sqlite' ? { engine: 'sqlite', file: database.url.slice('file:'.length) } : { engine: 'postgres', url: database.url };
+}
+
 export function openTestStore(database: TestDatabase): Store {
-  const storage =
-    database.engine === 'sqlite'
-      ? ({ engine: 'sqlite', file: database.url.slice('file:'.length) } as const)
-      : ({ engine: 'postgres', url: database.url } as const);
-  return openStore({ storage, durability: 'strict', pgPoolSize: 8 });
+  return openStore({ storage: storageOf(database), durability: 'strict', pgPoolSize: 8 });
 }
 
 export interface Response {
@@ -98,7 +100,7 @@ export interface TestApp {
 }
 
 /** Builds an app for this describe block's engine before its tests and tears it down after. */
-export function useTestApp(engine: Engine): TestApp {
+export function useTestApp(engine: Engine, guessLimits: GuessLimits = DEFAULT_GUESS_LIMITS): TestApp {
   const t = { engine, clock: new TestClock() } as TestApp;
   beforeAll(async () => {
     t.database = await createTestDatabase(engine);
@@ -108,6 +110,7 @@ export function useTestApp(engine: Engine): TestApp {
       store: t.store,
       clock: t.clock,
       config: { bodyLimitBytes: 65_536, trustProxy: false, logLevel: 'silent' },
+      guessLimiter: openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
     });
     await t.app.ready();
   });

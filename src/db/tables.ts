@@ -110,6 +110,26 @@ export interface Tables {
     voided_at: string | null;
     gift_comment: string | null;
     took_stock: number;
+    /** The validation that burned it, while it is BURNED. */
+    burn_validation_id: string | null;
+    created_at: string;
+  };
+  validations: {
+    program_id: string;
+    id: string;
+    voucher_id: string | null;
+    code: string;
+    valid: number;
+    reason: string | null;
+    burned: number;
+    venue: string | null;
+    reference: string | null;
+    key_id: string;
+    discount: string | null;
+    response: string | null;
+    reversed_at: string | null;
+    reversal_reason: string | null;
+    reversed_by_key_id: string | null;
     created_at: string;
   };
   voucher_codes: {

@@ -23,7 +23,7 @@ export const NoQuery = Type.Object({}, { additionalProperties: false });
 export const NoBody = Type.Object({}, { additionalProperties: false });
 
 /** A code as typed or pasted: whitespace (tabs and line breaks too) is allowed, since it is ignored. */
-export const CodeText = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' });
+export const CodeText = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' });
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),

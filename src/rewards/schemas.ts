@@ -18,7 +18,7 @@ export const IncentiveInput = Type.Object(
   { additionalProperties: false },
 );
 
-const Incentive = Type.Object({
+export const Incentive = Type.Object({
   type: Type.Enum(INCENTIVE_TYPES),
   value: Type.Integer(),
   currency: Type.Optional(Type.String()),

@@ -57,6 +57,7 @@ export async function issueVoucher(
     voided_at: null,
     gift_comment: origin.giftComment,
     took_stock: tookStock ? 1 : 0,
+    burn_validation_id: null,
     created_at: isoNow(clock),
   };
   await db.insertInto('vouchers').values(row).execute();

@@ -8,9 +8,11 @@ import { getVoucher } from './get-voucher.js';
 import { listVouchers } from './list-vouchers.js';
 import { lookupVoucher } from './lookup-voucher.js';
 import { revealVoucher } from './reveal-voucher.js';
-import { Reason, Voucher, VoucherWithValidations } from './schemas.js';
+import { VoucherWithValidations } from '../validations/schemas.js';
+import { Reason, Voucher } from './schemas.js';
 import { VOUCHER_STATUSES } from './voucher.js';
 import { voidVoucher } from './void-voucher.js';
+import { listValidationsOf } from '../validations/list-validations.js';
 
 const tags = ['vouchers'];
 const readers = ['admin', 'app'] as const;
@@ -47,7 +49,7 @@ export function registerVoucherRoutes(app: Api, { clock, store, write }: Deps): 
       schema: {
         tags,
         summary: 'Find a voucher by its code, in any spelling (case, spaces, O/I/L)',
-        querystring: Type.Object({ code: CodeText }, { additionalProperties: false }),
+        querystring: Type.Object({ code: CodeText(256) }, { additionalProperties: false }),
         response: responses({ 200: Voucher }),
       },
     },
@@ -60,7 +62,11 @@ export function registerVoucherRoutes(app: Api, { clock, store, write }: Deps): 
       config: { roles: readers },
       schema: { tags, summary: 'One voucher with its validations', params: IdParams('voucher'), response: responses({ 200: VoucherWithValidations }) },
     },
-    async (request) => ({ ...(await getVoucher(store.db, clock, request.caller.programId, request.params.id)), validations: [] }),
+    async (request) => {
+      const { programId } = request.caller;
+      const voucher = await getVoucher(store.db, clock, programId, request.params.id);
+      return { ...voucher, validations: await listValidationsOf(store.db, programId, voucher.id) };
+    },
   );
 
   app.get(

@@ -16,9 +16,4 @@ export const Voucher = Type.Object({
   createdAt: Timestamp,
 });
 
-export const VoucherWithValidations = Type.Object({
-  ...Voucher.properties,
-  validations: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Every validation of its code, oldest first' }),
-});
-
 export const Reason = Type.Object({ reason: Type.Optional(Text(500)) }, { additionalProperties: false });

@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as rewardsAndVouchers from './0002-rewards-and-vouchers.js';
+import * as validations from './0003-validations.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-rewards-and-vouchers': rewardsAndVouchers,
+  '0003-validations': validations,
 };

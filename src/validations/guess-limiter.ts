@@ -1,0 +1,120 @@
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RateLimiterSQLite,
+  type RateLimiterStoreAbstract,
+} from 'rate-limiter-flexible';
+import type { Storage } from '../config.js';
+import { AppError } from '../errors.js';
+
+export interface GuessLimits {
+  /** NOT_FOUND answers one API key may get per window before it is refused. */
+  limit: number;
+  windowSeconds: number;
+  /** How long a key that went over stays refused. */
+  blockSeconds: number;
+}
+
+export const DEFAULT_GUESS_LIMITS: GuessLimits = { limit: 30, windowSeconds: 60, blockSeconds: 60 };
+
+/**
+ * Throttles code guessing per API key: every NOT_FOUND answer is counted, and a key that gets too
+ * many is refused (RATE_LIMITED, with Retry-After) for a while. Counters live where every instance
+ * sees them: Redis when configured, else PostgreSQL, else a SQLite file beside the database.
+ */
+export class GuessLimiter {
+  constructor(
+    private readonly limiter: RateLimiterStoreAbstract,
+    private readonly closeStore: () => Promise<void>,
+  ) {}
+
+  /** Refuses a key this instance has already seen go over its limit, without asking the store. */
+  refuseIfBlocked(keyId: string): void {
+    // A public method of the library's store limiters that its type declarations leave out.
+    const inMemory = this.limiter as unknown as { getInMemoryBlockMsBeforeExpire(rlKey: string): number };
+    const ms = inMemory.getInMemoryBlockMsBeforeExpire(this.limiter.getKey(keyId));
+    if (ms > 0) throw rateLimited(ms);
+  }
+
+  /** Counts a NOT_FOUND answer; throws RATE_LIMITED when it is one too many. */
+  async countMiss(keyId: string): Promise<void> {
+    try {
+      await this.limiter.consume(keyId);
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) throw rateLimited(outcome.msBeforeNext);
+      throw outcome;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.closeStore();
+  }
+}
+
+function rateLimited(ms: number): AppError {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return new AppError('RATE_LIMITED', `Too many unknown codes from this API key: try again in ${seconds} s`, undefined, {
+    'retry-after': String(seconds),
+  });
+}
+
+export interface GuessLimiterOptions {
+  storage: Storage;
+  redisUrl?: string;
+  limits?: GuessLimits;
+}
+
+export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIMITS }: GuessLimiterOptions): GuessLimiter {
+  const common = {
+    keyPrefix: 'guess',
+    points: limits.limit,
+    duration: limits.windowSeconds,
+    blockDuration: limits.blockSeconds,
+    // Once a key is over, this instance refuses it from memory instead of asking the store again.
+    inMemoryBlockOnConsumed: limits.limit + 1,
+    inMemoryBlockDuration: limits.blockSeconds,
+  };
+  // Should the shared store fail, counting goes on in this process rather than letting guesses through.
+  const insuranceLimiter = new RateLimiterMemory({ keyPrefix: 'guess', points: limits.limit, duration: limits.windowSeconds, blockDuration: limits.blockSeconds });
+
+  if (redisUrl !== undefined) {
+    const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    redis.on('error', () => {
+      // Reconnects on its own; meanwhile the insurance limiter counts.
+    });
+    const limiter = new RateLimiterRedis({ ...common, storeClient: redis, insuranceLimiter, rejectIfRedisNotReady: true });
+    return new GuessLimiter(limiter, async () => {
+      redis.disconnect();
+    });
+  }
+  if (storage.engine === 'postgres') {
+    const pool = new pg.Pool({ connectionString: storage.url, max: 2 });
+    pool.on('error', () => {
+      // An idle connection dropped: the pool replaces it.
+    });
+    const limiter = new RateLimiterPostgres({ ...common, storeClient: pool, tableName: 'guess_counters', tableCreated: true, clearExpiredByTimeout: true, insuranceLimiter });
+    return new GuessLimiter(limiter, () => pool.end());
+  }
+  const { dir, name } = path.parse(storage.file);
+  const database = new SQLite(path.join(dir, `${name}.guesses.db`));
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = OFF');
+  database.pragma('busy_timeout = 200');
+  const limiter = new RateLimiterSQLite({
+    ...common,
+    storeClient: database,
+    storeType: 'better-sqlite3',
+    tableName: 'guess_counters',
+    clearExpiredByTimeout: true,
+    insuranceLimiter,
+  });
+  return new GuessLimiter(limiter, async () => {
+    database.close();
+  });
+}

@@ -1,0 +1,201 @@
+import type { Clock } from '../clock.js';
+import { normalizeCode } from '../codes/normalize-code.js';
+import { engineOf } from '../db/engine.js';
+import type { Db, Tables } from '../db/tables.js';
+import { AppError, invalidField } from '../errors.js';
+import { recordEvent } from '../events/record-event.js';
+import { newId } from '../ids.js';
+import type { Caller } from '../keys/roles.js';
+import type { Incentive } from '../rewards/reward.js';
+import { type VoucherView, toVoucherView } from '../vouchers/voucher.js';
+import { type Basket, type Discount, computeDiscount } from './discount.js';
+import type { GuessLimiter } from './guess-limiter.js';
+import type { ValidationReason } from './validation.js';
+
+export interface ValidationRequest {
+  code: string;
+  dryRun?: boolean;
+  venue?: string;
+  userId?: string;
+  reference?: string;
+  basket?: Basket;
+}
+
+/** The answer a till gets: always given with 200, valid or not. */
+export interface ValidationAnswer {
+  valid: boolean;
+  reason: ValidationReason | null;
+  burned: boolean;
+  replayed: boolean;
+  /** The recorded validation; null for a dry run, which records nothing. */
+  validation: { id: string; createdAt: string } | null;
+  voucher?: VoucherView;
+  reward?: { id: string; name: string };
+  incentives: Incentive[];
+  discount?: Discount;
+}
+
+type Found = Tables['vouchers'] & { reward_name: string; reward_venues: string | null; reward_incentives: string };
+
+/**
+ * The voucher holding a code and what its reward says about validating it. A burn locks the voucher
+ * row on PostgreSQL, so concurrent validations of one code decide one after the other (SQLite write
+ * transactions already do).
+ */
+function findByCode(db: Db, programId: string, codeNormal: string, forBurn: boolean): Promise<Found | undefined> {
+  let query = db
+    .selectFrom('voucher_codes as c')
+    .innerJoin('vouchers as v', (join) => join.onRef('v.program_id', '=', 'c.program_id').onRef('v.id', '=', 'c.voucher_id'))
+    .innerJoin('rewards as r', (join) => join.onRef('r.program_id', '=', 'v.program_id').onRef('r.id', '=', 'v.reward_id'))
+    .selectAll('v')
+    .select(['r.name as reward_name', 'r.venues as reward_venues', 'r.incentives as reward_incentives'])
+    .where('c.program_id', '=', programId)
+    .where('c.code_normal', '=', codeNormal);
+  if (forBurn && engineOf(db) === 'postgres') query = query.forUpdate('v');
+  return query.executeTakeFirst();
+}
+
+/** The venue a validation happens at: a venue-bound key speaks for its venue. */
+function venueOf(caller: Caller, requested: string | undefined): string | null {
+  if (caller.venue === null) return requested ?? null;
+  if (requested !== undefined && requested !== caller.venue) {
+    throw invalidField('/body/venue', `this API key is bound to venue "${caller.venue}"`);
+  }
+  return caller.venue;
+}
+
+async function belongsTo(db: Db, voucher: Found, userId: string): Promise<boolean> {
+  if (userId === voucher.user_id) return true;
+  const owner = await db
+    .selectFrom('users')
+    .select('id')
+    .where('program_id', '=', voucher.program_id)
+    .where('id', '=', voucher.user_id)
+    .where('external_id', '=', userId)
+    .executeTakeFirst();
+  return owner !== undefined;
+}
+
+/** Why the voucher may not be used here and now, or null when it may. */
+async function refusal(db: Db, voucher: Found, request: ValidationRequest, venue: string | null, now: string): Promise<ValidationReason | null> {
+  if (request.userId !== undefined && !(await belongsTo(db, voucher, request.userId))) return 'WRONG_USER';
+  if (voucher.status === 'VOIDED') return 'VOIDED';
+  if (voucher.status === 'PURCHASED') return 'NOT_REVEALED';
+  if (voucher.status === 'BURNED') return 'ALREADY_BURNED';
+  if (voucher.expires_at !== null && voucher.expires_at <= now) return 'EXPIRED';
+  if (voucher.reward_venues !== null && (venue === null || !(JSON.parse(voucher.reward_venues) as string[]).includes(venue))) {
+    return 'WRONG_VENUE';
+  }
+  return null;
+}
+
+/** The burn this retry repeats (same voucher, same reference), or null. */
+async function burnRepeated(db: Db, voucher: Found, reference: string): Promise<ValidationAnswer | null> {
+  if (voucher.status !== 'BURNED' || voucher.burn_validation_id === null) return null;
+  const burn = await db
+    .selectFrom('validations')
+    .select(['reference', 'response'])
+    .where('program_id', '=', voucher.program_id)
+    .where('id', '=', voucher.burn_validation_id)
+    .executeTakeFirst();
+  if (burn?.reference !== reference || burn.response === null) return null;
+  return { ...(JSON.parse(burn.response) as ValidationAnswer), replayed: true };
+}
+
+/**
+ * Checks a code and, unless it is a dry run, burns it in the same transaction that found it valid,
+ * recording the validation and BURNED_VOUCHER with it. A dry run reads only. `db` is the write
+ * transaction for a real validation and the plain handle for a dry run. Any refusal thrown (a bad
+ * venue or currency, too many guesses) leaves nothing written.
+ */
+export async function validateCode(
+  db: Db,
+  clock: Clock,
+  guesses: Pick<GuessLimiter, 'countMiss'>,
+  caller: Caller,
+  request: ValidationRequest,
+): Promise<ValidationAnswer> {
+  const dryRun = request.dryRun === true;
+  const venue = venueOf(caller, request.venue);
+  const now = clock.now().toISOString();
+  const voucher = await findByCode(db, caller.programId, normalizeCode(request.code), !dryRun);
+
+  if (!dryRun && voucher && request.reference !== undefined) {
+    const replay = await burnRepeated(db, voucher, request.reference);
+    if (replay) return replay;
+  }
+
+  // An unknown code may be a guess: counted per key, and past the limit refused (nothing recorded).
+  if (!voucher) await guesses.countMiss(caller.keyId);
+  let reason: ValidationReason | null = voucher ? await refusal(db, voucher, request, venue, now) : 'NOT_FOUND';
+  const incentives = voucher ? (JSON.parse(voucher.reward_incentives) as Incentive[]) : [];
+  let discount: Discount | undefined;
+  if (reason === null && request.basket !== undefined) {
+    const outcome = computeDiscount(incentives, request.basket);
+    if (outcome.ok) discount = outcome.discount;
+    else if (outcome.reason === 'MIN_SPEND_NOT_MET') reason = 'MIN_SPEND_NOT_MET';
+    else throw invalidField('/body/basket/currency', `this voucher's incentives are in ${outcome.expected}`);
+  }
+
+  const burned = !dryRun && reason === null;
+  const validationId = newId('validation');
+  const answer: ValidationAnswer = {
+    valid: reason === null,
+    reason,
+    burned,
+    replayed: false,
+    validation: dryRun ? null : { id: validationId, createdAt: now },
+    incentives,
+  };
+  if (voucher) {
+    const after = burned ? { ...voucher, status: 'BURNED', burned_at: now, burn_validation_id: validationId } : voucher;
+    answer.voucher = toVoucherView(after, now);
+    answer.reward = { id: voucher.reward_id, name: voucher.reward_name };
+  }
+  if (discount) answer.discount = discount;
+  if (dryRun) return answer;
+
+  if (burned) await burn(db, voucher!, validationId, now);
+  await db
+    .insertInto('validations')
+    .values({
+      program_id: caller.programId,
+      id: validationId,
+      voucher_id: voucher?.id ?? null,
+      code: request.code,
+      valid: reason === null ? 1 : 0,
+      reason,
+      burned: burned ? 1 : 0,
+      venue,
+      reference: request.reference ?? null,
+      key_id: caller.keyId,
+      discount: discount ? JSON.stringify(discount) : null,
+      response: burned ? JSON.stringify(answer) : null,
+      reversed_at: null,
+      reversal_reason: null,
+      reversed_by_key_id: null,
+      created_at: now,
+    })
+    .execute();
+  if (burned) {
+    await recordEvent(db, caller.programId, {
+      type: 'BURNED_VOUCHER',
+      occurredAt: now,
+      userId: voucher!.user_id,
+      data: { voucherId: voucher!.id, rewardId: voucher!.reward_id, validationId, code: voucher!.code, venue, reference: request.reference ?? null },
+    });
+  }
+  return answer;
+}
+
+async function burn(db: Db, voucher: Found, validationId: string, now: string): Promise<void> {
+  const result = await db
+    .updateTable('vouchers')
+    .set({ status: 'BURNED', burned_at: now, burn_validation_id: validationId })
+    .where('program_id', '=', voucher.program_id)
+    .where('id', '=', voucher.id)
+    .where('status', '=', 'ACTIVE')
+    .executeTakeFirst();
+  // The row was read (and on PostgreSQL locked) as ACTIVE in this transaction: anything else is a bug.
+  if (result.numUpdatedRows !== 1n) throw new AppError('INTERNAL', `voucher ${voucher.id} changed while it was being burned`);
+}
