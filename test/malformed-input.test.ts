@@ -7,8 +7,8 @@ import { type TestApp, createKey, createMember, describeEachEngine } from './har
  * never a 5xx, and never writes anything.
  *
  * URLs and bodies may name the suite's fixtures: `{user}` is a member of the program, `{key}` a live
- * app key, `{reward}` a ONE_TIME reward, `{voucher}` an ACTIVE voucher with a code and `{purchase}` a
- * COMPLETED purchase. A `{fresh…}` fixture is made for its case alone, so a wrongly accepted change
+ * app key, `{reward}` a ONE_TIME reward, `{voucher}` an ACTIVE voucher with a code, `{purchase}` a
+ * COMPLETED purchase and `{burn}` a validation that burned a voucher. A `{fresh…}` fixture is made for its case alone, so a wrongly accepted change
  * spoils no other case: `{freshKey}` an app key, `{freshReward}` a reward, `{freshVoucher}` an ACTIVE
  * voucher, `{freshTwoStepVoucher}` a PURCHASED one (of a TWO_STEP reward), `{freshPurchase}` a
  * COMPLETED purchase.
@@ -38,6 +38,7 @@ const KEYS = '/v1/api-keys';
 const REWARDS = '/v1/rewards';
 const PURCHASES = '/v1/users/{user}/purchases';
 const GIFTS = '/v1/users/{user}/gifts';
+const VALIDATIONS = '/v1/voucher-validations';
 const A_KEY_ID = 'key_01jz0000000000000000000000';
 const A_USER_ID = 'usr_01jz0000000000000000000000';
 
@@ -53,8 +54,9 @@ const validBody: Record<string, () => Record<string, unknown>> = {
   [REWARDS]: () => ({ name: `malformed-${++serial}`, pricePoints: 10, codeType: 'ONE_TIME', incentives: [] }),
   [PURCHASES]: () => ({ rewardId: '{reward}' }),
   [GIFTS]: () => ({ rewardId: '{reward}' }),
+  [VALIDATIONS]: () => ({ code: 'PROMO-NOSUCHCODE' }),
 };
-const JSON_ROUTES = [USERS, POINTS, KEYS, REWARDS, PURCHASES, GIFTS] as const;
+const JSON_ROUTES = [USERS, POINTS, KEYS, REWARDS, PURCHASES, GIFTS, VALIDATIONS] as const;
 /** The first required field of each route's body: what an empty body is missing first. */
 const FIRST_REQUIRED: Record<(typeof JSON_ROUTES)[number], string> = {
   [USERS]: '/body/externalId',
@@ -63,6 +65,7 @@ const FIRST_REQUIRED: Record<(typeof JSON_ROUTES)[number], string> = {
   [REWARDS]: '/body/name',
   [PURCHASES]: '/body/rewardId',
   [GIFTS]: '/body/rewardId',
+  [VALIDATIONS]: '/body/code',
 };
 const valid = (url: (typeof JSON_ROUTES)[number], change: Record<string, unknown> = {}) => ({ ...validBody[url]!(), ...change });
 const without = (url: (typeof JSON_ROUTES)[number], field: string) => {
@@ -191,6 +194,7 @@ const REWARD = '/v1/rewards/{freshReward}';
 const REFUND = '/v1/purchases/{freshPurchase}/refund';
 const VOID = '/v1/vouchers/{freshVoucher}/void';
 const REVEAL = '/v1/vouchers/{freshTwoStepVoucher}/reveal';
+const REVERSAL = '/v1/voucher-validations/{burn}/reversal';
 const A_REWARD_ID = 'rwd_01jz0000000000000000000000';
 const incentive = (fields: Record<string, unknown>) => valid(REWARDS, { incentives: [fields] });
 
@@ -280,6 +284,7 @@ const giftCases: Case[] = [
 const reasonCases: Case[] = [
   { what: 'refund', url: REFUND },
   { what: 'void', url: VOID },
+  { what: 'reversal', url: REVERSAL },
 ].flatMap(({ what, url }): Case[] => [
   { name: `${what}: reason of 501 characters`, method: 'POST', url, body: { reason: 'r'.repeat(501) }, expectStatus: 400, expectPath: '/body/reason' },
   { name: `${what}: reason empty`, method: 'POST', url, body: { reason: '' }, expectStatus: 400, expectPath: '/body/reason' },
@@ -295,6 +300,44 @@ const reasonCases: Case[] = [
   { name: `${what}: an unknown query parameter`, method: 'POST', url: `${url}?force=true`, body: {}, expectStatus: 400, expectPath: '/querystring/force' },
   { name: `${what}: an Idempotency-Key with a space`, method: 'POST', url, body: {}, headers: { 'idempotency-key': 'two words' }, expectStatus: 400, expectPath: '/headers/idempotency-key' },
 ]);
+
+const basket = { currency: 'GBP', total: 2350, items: [{ sku: 'CAKE-1', quantity: 1, unitPrice: 450 }] };
+const withItem = (change: Record<string, unknown>) => valid(VALIDATIONS, { basket: { ...basket, items: [{ ...basket.items[0], ...change }] } });
+const validationCases: Case[] = [
+  { name: 'validation: missing code', method: 'POST', url: VALIDATIONS, body: { dryRun: true }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'validation: code empty', method: 'POST', url: VALIDATIONS, body: { code: '' }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'validation: code of 129 characters', method: 'POST', url: VALIDATIONS, body: { code: 'C'.repeat(129) }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'validation: code as a number', method: 'POST', url: VALIDATIONS, body: { code: 1234 }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'validation: code null', method: 'POST', url: VALIDATIONS, body: { code: null }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'validation: code with a NUL character', method: 'POST', url: VALIDATIONS, body: { code: 'PROMO-\u0000' }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'validation: a list of codes', method: 'POST', url: VALIDATIONS, body: { code: ['A', 'B'] }, expectStatus: 400, expectPath: '/body/code' },
+  { name: 'validation: dryRun as a string', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { dryRun: 'true' }), expectStatus: 400, expectPath: '/body/dryRun' },
+  { name: 'validation: dryRun as 1', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { dryRun: 1 }), expectStatus: 400, expectPath: '/body/dryRun' },
+  { name: 'validation: venue empty', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { venue: '' }), expectStatus: 400, expectPath: '/body/venue' },
+  { name: 'validation: venue as a number', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { venue: 42 }), expectStatus: 400, expectPath: '/body/venue' },
+  { name: 'validation: venue with a line break', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { venue: 'store\n1' }), expectStatus: 400, expectPath: '/body/venue' },
+  { name: 'validation: userId as a number', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { userId: 7 }), expectStatus: 400, expectPath: '/body/userId' },
+  { name: 'validation: reference of 201 characters', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { reference: 'r'.repeat(201) }), expectStatus: 400, expectPath: '/body/reference' },
+  { name: 'validation: reference empty', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { reference: '' }), expectStatus: 400, expectPath: '/body/reference' },
+  { name: 'validation: basket as an array', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: [basket] }), expectStatus: 400, expectPath: '/body/basket' },
+  { name: 'validation: basket without currency', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { total: 100 } }), expectStatus: 400, expectPath: '/body/basket/currency' },
+  { name: 'validation: basket currency in lower case', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, currency: 'gbp' } }), expectStatus: 400, expectPath: '/body/basket/currency' },
+  { name: 'validation: basket currency of 4 letters', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, currency: 'GBPX' } }), expectStatus: 400, expectPath: '/body/basket/currency' },
+  { name: 'validation: basket without total', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { currency: 'GBP' } }), expectStatus: 400, expectPath: '/body/basket/total' },
+  { name: 'validation: basket total negative', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, total: -1 } }), expectStatus: 400, expectPath: '/body/basket/total' },
+  { name: 'validation: basket total with a fraction', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, total: 23.5 } }), expectStatus: 400, expectPath: '/body/basket/total' },
+  { name: 'validation: basket total as a string', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, total: '2350' } }), expectStatus: 400, expectPath: '/body/basket/total' },
+  { name: 'validation: basket total beyond 10^15', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, total: 1e16 } }), expectStatus: 400, expectPath: '/body/basket/total' },
+  { name: 'validation: basket with an unknown field', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, coupon: 'X' } }), expectStatus: 400, expectPath: '/body/basket/coupon' },
+  { name: 'validation: items as an object', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, items: basket.items[0] } }), expectStatus: 400, expectPath: '/body/basket/items' },
+  { name: 'validation: 501 items', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, items: Array(501).fill(basket.items[0]) } }), expectStatus: 400, expectPath: '/body/basket/items' },
+  { name: 'validation: an item without sku', method: 'POST', url: VALIDATIONS, body: valid(VALIDATIONS, { basket: { ...basket, items: [{ quantity: 1, unitPrice: 450 }] } }), expectStatus: 400, expectPath: '/body/basket/items/0/sku' },
+  { name: 'validation: an item quantity of 0', method: 'POST', url: VALIDATIONS, body: withItem({ quantity: 0 }), expectStatus: 400, expectPath: '/body/basket/items/0/quantity' },
+  { name: 'validation: an item quantity with a fraction', method: 'POST', url: VALIDATIONS, body: withItem({ quantity: 1.5 }), expectStatus: 400, expectPath: '/body/basket/items/0/quantity' },
+  { name: 'validation: an item unitPrice negative', method: 'POST', url: VALIDATIONS, body: withItem({ unitPrice: -450 }), expectStatus: 400, expectPath: '/body/basket/items/0/unitPrice' },
+  { name: 'validation: an item unitPrice beyond 10^9', method: 'POST', url: VALIDATIONS, body: withItem({ unitPrice: 1e10 }), expectStatus: 400, expectPath: '/body/basket/items/0/unitPrice' },
+  { name: 'validation: an item with an unknown field', method: 'POST', url: VALIDATIONS, body: withItem({ discount: 100 }), expectStatus: 400, expectPath: '/body/basket/items/0/discount' },
+];
 
 const revealCases: Case[] = [
   { name: 'reveal: an unknown field', method: 'POST', url: REVEAL, body: { code: 'MYCHOICE' }, expectStatus: 400, expectPath: '/body/code' },
@@ -410,6 +453,7 @@ function newPathCases(): Case[] {
     { method: 'GET', path: '/v1/vouchers/{id}/barcode.svg', prefix: 'vch', wrongKind: '{reward}' },
     { method: 'POST', path: '/v1/vouchers/{id}/reveal', prefix: 'vch', wrongKind: '{purchase}', body: {} },
     { method: 'POST', path: '/v1/vouchers/{id}/void', prefix: 'vch', wrongKind: '{user}', body: {} },
+    { method: 'POST', path: '/v1/voucher-validations/{id}/reversal', prefix: 'val', wrongKind: '{voucher}', body: {} },
   ];
   return routes.flatMap(({ method, path, prefix, wrongKind, body }) => {
     const anId = `${prefix}_01jz0000000000000000000000`;
@@ -442,6 +486,7 @@ const cases: Case[] = [
   ...giftCases,
   ...reasonCases,
   ...revealCases,
+  ...validationCases,
   ...voucherReadCases,
   ...listCases,
   ...filterCases,
@@ -449,9 +494,9 @@ const cases: Case[] = [
 ];
 
 /** The tables a program's rows live in; a case must change none of them. */
-const COUNTED_TABLES = ['users', 'ledger_entries', 'events', 'api_keys', 'idempotency_keys', 'rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes'] as const;
+const COUNTED_TABLES = ['users', 'ledger_entries', 'events', 'api_keys', 'idempotency_keys', 'rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'validations'] as const;
 /** Tables whose rows a wrongly accepted update would change in place: compared row by row. */
-const COMPARED_TABLES = ['rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes'] as const;
+const COMPARED_TABLES = ['rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'validations'] as const;
 
 /** How many rows the program has in each table, and the state an update could change. */
 async function footprint(t: TestApp, programId: string): Promise<Record<string, unknown>> {
@@ -522,6 +567,10 @@ describeEachEngine('malformed input', (t) => {
     const bought = await makePurchase();
     ids.voucher = bought.voucherId;
     ids.purchase = bought.purchaseId;
+    // A burn, for the reversal cases (each refused, so it stays unreversed).
+    const { voucherId } = await makePurchase();
+    const code = (await t.request('GET', `/v1/vouchers/${voucherId}`, undefined, { key: adminKey })).body.code;
+    ids.burn = (await t.request('POST', VALIDATIONS, { code }, { key: adminKey })).body.validation.id;
   });
 
   it('has a case for every route that takes input', async () => {

@@ -70,6 +70,7 @@ const PROGRAM_TABLES = [
   'purchases',
   'vouchers',
   'voucher_codes',
+  'validations',
 ] as const;
 
 /** Any id of this API, whatever its kind. */
@@ -246,6 +247,13 @@ const FIXTURES: Record<string, (t: TestApp, program: Program) => Promise<Fixture
     if (voucher.status !== 'ACTIVE' || !voucher.code) throw new Error(`the fixture voucher should be ACTIVE with a code: ${JSON.stringify(voucher)}`);
     return { id: voucher.id, observe: observeVoucher(t, program, voucher.id) };
   },
+  // A burn made by the program's own pos key, so that key may reverse it.
+  val: async (t, program) => {
+    const { voucher } = await makePurchase(t, program);
+    const burn = await t.request('POST', '/v1/voucher-validations', { code: voucher.code }, { key: program.keys.pos });
+    if (burn.body?.burned !== true) throw new Error(`the fixture validation should burn: ${JSON.stringify(burn.body)}`);
+    return { id: burn.body.validation.id, observe: observeVoucher(t, program, voucher.id) };
+  },
   pur: async (t, program) => {
     const { userId, purchase, voucher } = await makePurchase(t, program);
     return {
@@ -297,6 +305,8 @@ const REQUESTS: Record<string, Recipe> = {
   'POST /v1/users/{id}/purchases': { body: aRewardOf },
   'POST /v1/users/{id}/gifts': { body: aRewardOf },
   'PATCH /v1/rewards/{id}': { body: async () => ({ name: 'x' }) },
+  // A real code of the program, so each call burns something (unknown codes would soon be throttled).
+  'POST /v1/voucher-validations': { body: async (t, program) => ({ code: (await makePurchase(t, program)).voucher.code }) },
 };
 
 async function fixture(t: TestApp, program: Program, op: Operation, prefix: string): Promise<Fixture> {
