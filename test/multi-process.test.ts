@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../src/clock.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { migrations } from '../src/db/migrations/index.js';
@@ -289,6 +289,93 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     expect(refused.status).toBe(401);
     expect(refused.body.code).toBe('UNAUTHENTICATED');
     expect((await call(one!, 'GET', '/v1/users?limit=1', undefined, appKey)).status).toBe(401);
+  });
+
+  /** A member's ACTIVE voucher code and a pos key, made through the first instance. */
+  const voucherAndTill = async (server: ServerProcess): Promise<{ code: string; voucherId: string; posKey: string }> => {
+    const userId = await createMember(server);
+    expect((await call(server, 'POST', `/v1/users/${userId}/points`, { delta: 10, reason: 'start' })).status).toBe(201);
+    const reward = await call(server, 'POST', '/v1/rewards', { name: 'Free coffee', pricePoints: 10, codeType: 'ONE_TIME', incentives: [{ type: 'PERCENTAGE', value: 100 }] });
+    const bought = await call(server, 'POST', `/v1/users/${userId}/purchases`, { rewardId: reward.body.id });
+    expect(bought.body.voucher?.status, JSON.stringify(bought.body)).toBe('ACTIVE');
+    const pos = await call(server, 'POST', '/v1/api-keys', { role: 'pos', name: 'till' });
+    return { code: bought.body.voucher.code, voucherId: bought.body.voucher.id, posKey: pos.body.key };
+  };
+  const instances = engine === 'sqlite' ? 2 : 3;
+
+  it(`burns a code exactly once when 50 validations of it arrive at once through ${instances} instances`, async () => {
+    await prepareDatabase();
+    const servers = await startTogether(instances);
+    const { code, voucherId, posKey } = await voucherAndTill(servers[0]!);
+
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => call(servers[i % instances]!, 'POST', '/v1/voucher-validations', { code: code.toLowerCase() }, posKey)),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    expect(answers.filter((a) => a.body.burned === true)).toHaveLength(1);
+    expect(answers.filter((a) => a.body.reason === 'ALREADY_BURNED')).toHaveLength(49);
+    const burns = (await readEvents(servers[instances - 1]!, '&type=BURNED_VOUCHER')).filter((e) => e.data.voucherId === voucherId);
+    expect(burns).toHaveLength(1);
+    const store = openStore();
+    const recorded = await store.db.selectFrom('validations').select(['burned']).where('voucher_id', '=', voucherId).execute();
+    expect(recorded).toHaveLength(50);
+    expect(recorded.filter((r) => Number(r.burned) === 1)).toHaveLength(1);
+  });
+
+  it('answers every retry of a burn with its original result when retries with one reference race it across instances', async () => {
+    await prepareDatabase();
+    const servers = await startTogether(instances);
+    const { code, voucherId, posKey } = await voucherAndTill(servers[0]!);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => call(servers[i % instances]!, 'POST', '/v1/voucher-validations', { code, reference: 'till-1/tx-1' }, posKey)),
+    );
+    expect(answers.every((a) => a.status === 200 && a.body.burned === true)).toBe(true);
+    expect(answers.filter((a) => a.body.replayed === false)).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.body.validation.id)).size).toBe(1);
+    expect((await readEvents(servers[0]!, '&type=BURNED_VOUCHER')).filter((e) => e.data.voucherId === voucherId)).toHaveLength(1);
+  });
+
+  it('keeps the voucher consistent when a reversal races new burns across instances', async () => {
+    await prepareDatabase();
+    const servers = await startTogether(instances);
+    const { code, voucherId, posKey } = await voucherAndTill(servers[0]!);
+    const first = await call(servers[0]!, 'POST', '/v1/voucher-validations', { code }, posKey);
+    expect(first.body.burned).toBe(true);
+    const [reversals, burns] = await Promise.all([
+      Promise.all(Array.from({ length: 6 }, (_, i) => call(servers[i % instances]!, 'POST', `/v1/voucher-validations/${first.body.validation.id}/reversal`, {}, posKey))),
+      Promise.all(Array.from({ length: 20 }, (_, i) => call(servers[(i + 1) % instances]!, 'POST', '/v1/voucher-validations', { code }, posKey))),
+    ]);
+    expect(reversals.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(burns.map((b) => b.status)).toEqual(Array(20).fill(200));
+    const newBurns = burns.filter((b) => b.body.burned === true).length;
+    expect(newBurns).toBeLessThanOrEqual(1);
+    const events = (await readEvents(servers[0]!, '')).filter((e) => e.data.voucherId === voucherId);
+    expect(events.filter((e) => e.type === 'VOUCHER_BURN_REVERSED')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'BURNED_VOUCHER')).toHaveLength(1 + newBurns);
+    const voucher = await call(servers[1]!, 'GET', `/v1/vouchers/${voucherId}`);
+    expect(voucher.body.status).toBe(newBurns === 1 ? 'BURNED' : 'ACTIVE');
+  });
+
+  const counterStores = engine === 'postgres' && inject('redisUrl') ? ['the database', 'Redis'] : ['the database'];
+  it.each(counterStores)('counts unknown codes of one key across every instance (counters in %s)', async (where) => {
+    await prepareDatabase();
+    const env = { TESSERA_GUESS_LIMIT: '5', ...(where === 'Redis' ? { REDIS_URL: inject('redisUrl')! } : {}) };
+    const servers = await Promise.all(Array.from({ length: instances }, () => startServer(database.url, { env })));
+    const { code, posKey } = await voucherAndTill(servers[0]!);
+    for (let i = 0; i < 5; i++) {
+      const miss = await call(servers[i % instances]!, 'POST', '/v1/voucher-validations', { code: `GUESS-${i}` }, posKey);
+      expect(miss.body.reason).toBe('NOT_FOUND');
+    }
+    // The sixth guess is one too many wherever it arrives.
+    const limited = await call(servers[5 % instances]!, 'POST', '/v1/voucher-validations', { code: 'GUESS-5' }, posKey);
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    for (const server of servers) {
+      expect((await call(server, 'POST', '/v1/voucher-validations', { code: 'GUESS-6', dryRun: true }, posKey)).status).toBe(429);
+    }
+    // Another key is not affected.
+    const otherTill = (await call(servers[0]!, 'POST', '/v1/api-keys', { role: 'pos', name: 'other till' })).body.key;
+    expect((await call(servers[1]!, 'POST', '/v1/voucher-validations', { code }, otherTill)).body.burned).toBe(true);
   });
 });
 

@@ -36,7 +36,7 @@ interface Exit {
 const running = new Map<ChildProcess, Promise<Exit>>();
 
 // Configuration the server reads; the parent's values must not leak into a test server.
-const CONFIG_VARIABLE = /^(DATABASE_URL|PORT|HOST|LOG_LEVEL|TESSERA_.*)$/;
+const CONFIG_VARIABLE = /^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL|TESSERA_.*)$/;
 
 /**
  * Starts `node --import tsx src/main.ts` on `databaseUrl` and resolves once it listens. Rejects with
