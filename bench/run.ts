@@ -7,9 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { rawPostgres, rawSqlite } from './raw-storage.js';
+import SQLite from 'better-sqlite3';
+import { rawPostgres, rawPostgresBurn, rawSqlite, rawSqliteBurn } from './raw-storage.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
+/** BENCH_ONLY=validations skips the points and purchase scenarios (and SQLite relaxed). */
+const VALIDATIONS_ONLY = process.env.BENCH_ONLY === 'validations';
 const ADMIN_KEY = 'tsk_bench_admin_key_0123456789abcdef';
 const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(import.meta.dirname, '..');
@@ -58,8 +61,16 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function load(url: string, connections: number, options: { method: 'GET' | 'POST'; paths: string[]; body?: string }) {
+interface Load {
+  method: 'GET' | 'POST';
+  paths: string[];
+  /** The same body for every request, or a new one each time. */
+  body?: string | (() => string);
+}
+
+async function load(url: string, connections: number, options: Load) {
   let i = 0;
+  const { body } = options;
   const result = await autocannon({
     url,
     connections,
@@ -68,8 +79,12 @@ async function load(url: string, connections: number, options: { method: 'GET' |
     requests: [
       {
         method: options.method,
-        ...(options.body ? { body: options.body } : {}),
-        setupRequest: (request) => ({ ...request, path: options.paths[i++ % options.paths.length]! }),
+        ...(typeof body === 'string' ? { body } : {}),
+        setupRequest: (request) => ({
+          ...request,
+          path: options.paths[i++ % options.paths.length]!,
+          ...(typeof body === 'function' ? { body: body() } : {}),
+        }),
       },
     ],
   });
@@ -97,12 +112,6 @@ async function benchServer(label: string, databaseUrl: string, durability: strin
   // Wait for the listening line then for readiness.
   const users: string[] = [];
   for (let i = 0; i < 200; i++) users.push((await api(url, 'POST', '/v1/users', { externalId: `bench-${i}` })).id);
-  const credit = { method: 'POST' as const, paths: users.map((u) => `/v1/users/${u}/points`), body: JSON.stringify({ delta: 1, reason: 'bench' }) };
-  for (const connections of [1, 32]) {
-    progress(`${label}: credits, ${connections} connection(s)`);
-    const r = await load(url, connections, credit);
-    rows.push({ scenario: `${label}: credit points (write)`, connections, ...r });
-  }
   const reward = await api(url, 'POST', '/v1/rewards', {
     name: 'Bench coffee',
     pricePoints: 1,
@@ -110,14 +119,92 @@ async function benchServer(label: string, databaseUrl: string, durability: strin
     codeFormat: 'BENCH-{code}',
     incentives: [{ type: 'PERCENTAGE', value: 100 }],
   });
+  if (!VALIDATIONS_ONLY) await benchPoints(label, url, users, reward.id);
+  await benchValidations(label, url, databaseUrl, reward.id, users[0]!);
+  await stop(child);
+}
+
+async function benchPoints(label: string, url: string, users: string[], rewardId: string): Promise<void> {
+  const credit = { method: 'POST' as const, paths: users.map((u) => `/v1/users/${u}/points`), body: JSON.stringify({ delta: 1, reason: 'bench' }) };
+  for (const connections of [1, 32]) {
+    progress(`${label}: credits, ${connections} connection(s)`);
+    const r = await load(url, connections, credit);
+    rows.push({ scenario: `${label}: credit points (write)`, connections, ...r });
+  }
   for (const u of users) await api(url, 'POST', `/v1/users/${u}/points`, { delta: 1_000_000, reason: 'bench' });
   progress(`${label}: purchases`);
-  const purchase = { method: 'POST' as const, paths: users.map((u) => `/v1/users/${u}/purchases`), body: JSON.stringify({ rewardId: reward.id }) };
+  const purchase = { method: 'POST' as const, paths: users.map((u) => `/v1/users/${u}/purchases`), body: JSON.stringify({ rewardId }) };
   rows.push({ scenario: `${label}: buy a reward (debit + voucher + code + 2 events)`, connections: 32, ...(await load(url, 32, purchase)) });
   progress(`${label}: reads`);
   const r = await load(url, 32, { method: 'GET', paths: users.map((u) => `/v1/users/${u}`) });
   rows.push({ scenario: `${label}: read a member`, connections: 32, ...r });
-  await stop(child);
+}
+
+const SEEDED_CODES = 150_000;
+const codeOf = (i: number) => `BENCH-${String(i).padStart(8, '0')}`;
+
+/**
+ * Gives the member SEEDED_CODES ACTIVE vouchers of the reward straight in the database (the API
+ * would take minutes to issue that many), so every burn can use a fresh code.
+ */
+async function seedVouchers(databaseUrl: string, rewardId: string, userId: string): Promise<void> {
+  const now = new Date().toISOString();
+  if (databaseUrl.startsWith('file:')) {
+    const db = new SQLite(databaseUrl.slice('file:'.length));
+    db.pragma('busy_timeout = 5000');
+    const { program_id: programId } = db.prepare('select program_id from rewards where id = ?').get(rewardId) as { program_id: string };
+    const voucher = db.prepare(
+      `insert into vouchers (program_id, id, user_id, reward_id, status, code, activated_at, took_stock, created_at) values (?, ?, ?, ?, 'ACTIVE', ?, ?, 0, ?)`,
+    );
+    const code = db.prepare('insert into voucher_codes (program_id, code_normal, voucher_id) values (?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < SEEDED_CODES; i++) {
+        voucher.run(programId, `vch_bench${i}`, userId, rewardId, codeOf(i), now, now);
+        code.run(programId, codeOf(i), `vch_bench${i}`);
+      }
+    })();
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const { rows } = await client.query('select program_id from rewards where id = $1', [rewardId]);
+  const programId = rows[0].program_id;
+  await client.query(
+    `insert into vouchers (program_id, id, user_id, reward_id, status, code, activated_at, took_stock, created_at)
+     select $1, 'vch_bench' || g, $2, $3, 'ACTIVE', 'BENCH-' || lpad(g::text, 8, '0'), $4, 0, $4 from generate_series(0, $5::int - 1) g`,
+    [programId, userId, rewardId, now, SEEDED_CODES],
+  );
+  await client.query(
+    `insert into voucher_codes (program_id, code_normal, voucher_id) select $1, 'BENCH-' || lpad(g::text, 8, '0'), 'vch_bench' || g from generate_series(0, $2::int - 1) g`,
+    [programId, SEEDED_CODES],
+  );
+  await client.query('analyze');
+  await client.end();
+}
+
+async function benchValidations(label: string, url: string, databaseUrl: string, rewardId: string, userId: string): Promise<void> {
+  progress(`${label}: seeding ${SEEDED_CODES.toLocaleString('en-US')} codes`);
+  await seedVouchers(databaseUrl, rewardId, userId);
+  const validations = ['/v1/voucher-validations'];
+  // Dry runs cycle over codes the burns below never reach.
+  let dry = 0;
+  const dryBody = () => JSON.stringify({ code: codeOf(SEEDED_CODES - 1 - (dry++ % 1000)), dryRun: true });
+  let next = 0;
+  let ranOut = false;
+  const burnBody = () => {
+    if (next >= SEEDED_CODES - 1000) ranOut = true;
+    return JSON.stringify({ code: codeOf(next++ % (SEEDED_CODES - 1000)), venue: 'bench' });
+  };
+  for (const connections of [1, 32]) {
+    progress(`${label}: dry-run validations, ${connections} connection(s)`);
+    rows.push({ scenario: `${label}: validate, dryRun`, connections, ...(await load(url, connections, { method: 'POST', paths: validations, body: dryBody })) });
+  }
+  for (const connections of [1, 32]) {
+    progress(`${label}: burns, ${connections} connection(s)`);
+    const r = await load(url, connections, { method: 'POST', paths: validations, body: burnBody });
+    rows.push({ scenario: `${label}: validate and burn (fresh code each)`, connections, ...r, ...(ranOut ? { note: 'codes ran out: some answers were ALREADY_BURNED' } : {}) });
+  }
 }
 
 async function main() {
@@ -133,10 +220,12 @@ async function main() {
   progress('raw SQLite');
   rows.push({ scenario: 'ceiling: raw better-sqlite3 credit, synchronous=FULL', connections: 'loop', rate: rawSqlite('FULL'), note: 'one fsync per commit' });
   rows.push({ scenario: 'ceiling: raw better-sqlite3 credit, synchronous=NORMAL', connections: 'loop', rate: rawSqlite('NORMAL') });
+  rows.push({ scenario: 'ceiling: raw better-sqlite3 burn, synchronous=FULL', connections: 'loop', rate: rawSqliteBurn('FULL'), note: 'one fsync per commit' });
+  rows.push({ scenario: 'ceiling: raw better-sqlite3 burn, synchronous=NORMAL', connections: 'loop', rate: rawSqliteBurn('NORMAL') });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
   await benchServer('SQLite strict', `file:${path.join(dir, 'strict.db')}`, 'strict');
-  await benchServer('SQLite relaxed', `file:${path.join(dir, 'relaxed.db')}`, 'relaxed');
+  if (!VALIDATIONS_ONLY) await benchServer('SQLite relaxed', `file:${path.join(dir, 'relaxed.db')}`, 'relaxed');
   fs.rmSync(dir, { recursive: true, force: true });
 
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -147,6 +236,8 @@ async function main() {
     const dbUrl = new URL(PG_ADMIN_URL);
     dbUrl.pathname = `/${name}`;
     rows.push({ scenario: 'ceiling: raw pg credit, pool 8', connections: 32, rate: await rawPostgres(dbUrl.toString(), 32, 8) });
+    rows.push({ scenario: 'ceiling: raw pg burn, pool 8', connections: 32, rate: await rawPostgresBurn(dbUrl.toString(), 32, 8) });
+    rows.push({ scenario: 'ceiling: raw pg burn, 1 connection', connections: 1, rate: await rawPostgresBurn(dbUrl.toString(), 1, 1) });
     await benchServer('PostgreSQL strict', dbUrl.toString(), 'strict');
     await admin.query(`drop database ${name} with (force)`);
   } catch (error) {

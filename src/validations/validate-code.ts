@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { normalizeCode } from '../codes/normalize-code.js';
 import { engineOf } from '../db/engine.js';
+import { prepared } from '../db/prepared.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError, invalidField } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
@@ -37,13 +38,8 @@ export interface ValidationAnswer {
 
 type Found = Tables['vouchers'] & { reward_name: string; reward_venues: string | null; reward_incentives: string };
 
-/**
- * The voucher holding a code and what its reward says about validating it. A burn locks the voucher
- * row on PostgreSQL, so concurrent validations of one code decide one after the other (SQLite write
- * transactions already do).
- */
-function findByCode(db: Db, programId: string, codeNormal: string, forBurn: boolean): Promise<Found | undefined> {
-  let query = db
+function codeQuery(db: Db, programId: string, codeNormal: string) {
+  return db
     .selectFrom('voucher_codes as c')
     .innerJoin('vouchers as v', (join) => join.onRef('v.program_id', '=', 'c.program_id').onRef('v.id', '=', 'c.voucher_id'))
     .innerJoin('rewards as r', (join) => join.onRef('r.program_id', '=', 'v.program_id').onRef('r.id', '=', 'v.reward_id'))
@@ -51,8 +47,17 @@ function findByCode(db: Db, programId: string, codeNormal: string, forBurn: bool
     .select(['r.name as reward_name', 'r.venues as reward_venues', 'r.incentives as reward_incentives'])
     .where('c.program_id', '=', programId)
     .where('c.code_normal', '=', codeNormal);
-  if (forBurn && engineOf(db) === 'postgres') query = query.forUpdate('v');
-  return query.executeTakeFirst();
+}
+const voucherByCode = prepared(codeQuery);
+// A burn locks the voucher row on PostgreSQL, so concurrent validations of one code decide one after
+// the other (SQLite write transactions already do).
+const voucherByCodeToBurn = prepared((db: Db, programId: string, codeNormal: string) =>
+  engineOf(db) === 'postgres' ? codeQuery(db, programId, codeNormal).forUpdate('v') : codeQuery(db, programId, codeNormal),
+);
+
+/** The voucher holding a code and what its reward says about validating it. */
+async function findByCode(db: Db, programId: string, codeNormal: string, forBurn: boolean): Promise<Found | undefined> {
+  return (await (forBurn ? voucherByCodeToBurn : voucherByCode)(db, programId, codeNormal)).rows[0];
 }
 
 /** The venue a validation happens at: a venue-bound key speaks for its venue. */
@@ -156,27 +161,21 @@ export async function validateCode(
   if (dryRun) return answer;
 
   if (burned) await burn(db, voucher!, validationId, now);
-  await db
-    .insertInto('validations')
-    .values({
-      program_id: caller.programId,
-      id: validationId,
-      voucher_id: voucher?.id ?? null,
-      code: request.code,
-      valid: reason === null ? 1 : 0,
-      reason,
-      burned: burned ? 1 : 0,
-      venue,
-      reference: request.reference ?? null,
-      key_id: caller.keyId,
-      discount: discount ? JSON.stringify(discount) : null,
-      response: burned ? JSON.stringify(answer) : null,
-      reversed_at: null,
-      reversal_reason: null,
-      reversed_by_key_id: null,
-      created_at: now,
-    })
-    .execute();
+  await insertValidation(db, {
+    program_id: caller.programId,
+    id: validationId,
+    voucher_id: voucher?.id ?? null,
+    code: request.code,
+    valid: reason === null ? 1 : 0,
+    reason,
+    burned: burned ? 1 : 0,
+    venue,
+    reference: request.reference ?? null,
+    key_id: caller.keyId,
+    discount: discount ? JSON.stringify(discount) : null,
+    response: burned ? JSON.stringify(answer) : null,
+    created_at: now,
+  });
   if (burned) {
     await recordEvent(db, caller.programId, {
       type: 'BURNED_VOUCHER',
@@ -188,14 +187,27 @@ export async function validateCode(
   return answer;
 }
 
-async function burn(db: Db, voucher: Found, validationId: string, now: string): Promise<void> {
-  const result = await db
+type NewValidation = Omit<Tables['validations'], 'reversed_at' | 'reversal_reason' | 'reversed_by_key_id'>;
+const VALIDATION_COLUMNS = [
+  'program_id', 'id', 'voucher_id', 'code', 'valid', 'reason', 'burned', 'venue', 'reference', 'key_id', 'discount', 'response', 'created_at',
+] as const satisfies readonly (keyof NewValidation)[];
+
+const insertValidationRow = prepared((db: Db, ...values: NewValidation[keyof NewValidation][]) =>
+  db.insertInto('validations').values(Object.fromEntries(VALIDATION_COLUMNS.map((column, i) => [column, values[i]])) as NewValidation),
+);
+const insertValidation = (db: Db, row: NewValidation) => insertValidationRow(db, ...VALIDATION_COLUMNS.map((column) => row[column]));
+
+const burnVoucher = prepared((db: Db, programId: string, voucherId: string, now: string, validationId: string) =>
+  db
     .updateTable('vouchers')
     .set({ status: 'BURNED', burned_at: now, burn_validation_id: validationId })
-    .where('program_id', '=', voucher.program_id)
-    .where('id', '=', voucher.id)
-    .where('status', '=', 'ACTIVE')
-    .executeTakeFirst();
+    .where('program_id', '=', programId)
+    .where('id', '=', voucherId)
+    .where('status', '=', 'ACTIVE'),
+);
+
+async function burn(db: Db, voucher: Found, validationId: string, now: string): Promise<void> {
+  const result = await burnVoucher(db, voucher.program_id, voucher.id, now, validationId);
   // The row was read (and on PostgreSQL locked) as ACTIVE in this transaction: anything else is a bug.
-  if (result.numUpdatedRows !== 1n) throw new AppError('INTERNAL', `voucher ${voucher.id} changed while it was being burned`);
+  if (result.numAffectedRows !== 1n) throw new AppError('INTERNAL', `voucher ${voucher.id} changed while it was being burned`);
 }
