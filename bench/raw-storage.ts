@@ -4,7 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import pg from 'pg';
+import type { Storage } from '../src/config.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { openStore } from '../src/db/open-store.js';
 
 const RUN_MS = 3000;
 
@@ -88,55 +92,92 @@ export async function rawPostgres(url: string, inFlight: number, poolSize: numbe
   return rate;
 }
 
-// The storage ceiling of a burn: find the code's voucher with its reward, mark it burned, record the
-// validation and the event, one transaction (one commit) each, every burn a fresh code.
+// The storage ceiling of a burn: the server's own statements on the server's own schema (migrated
+// the same way), run straight through the driver: look up the API key, then in one transaction find
+// the code's voucher with its reward, mark it burned, record the validation and the event. Every
+// burn uses a fresh code.
+const BURN_CODES = 100_000;
+const KEY_HASH = 'bench-key-hash';
+
 function burnStatements(ph: (n: number) => string) {
+  const params = (from: number, count: number) => Array.from({ length: count }, (_, i) => ph(from + i)).join(', ');
   return {
-    create: [
-      'create table rewards (program_id text, id text, name text, venues text, incentives text, primary key (program_id, id))',
-      'create table vouchers (program_id text, id text, user_id text, reward_id text, status text, code text, expires_at text, burned_at text, burn_validation_id text, primary key (program_id, id))',
-      'create table voucher_codes (program_id text, code_normal text, voucher_id text, primary key (program_id, code_normal))',
-      'create table validations (program_id text, id text, voucher_id text, code text, valid integer, burned integer, key_id text, response text, created_at text, primary key (program_id, id))',
-      'create table events (seq integer primary key, program_id text, id text, type text, user_id text, data text, occurred_at text)',
-    ],
-    find: `select v.*, r.name, r.venues, r.incentives from voucher_codes c join vouchers v on v.program_id = c.program_id and v.id = c.voucher_id join rewards r on r.program_id = v.program_id and r.id = v.reward_id where c.program_id = ${ph(1)} and c.code_normal = ${ph(2)}`,
+    key: `select program_id, id, role, venue from api_keys where key_hash = ${ph(1)} and revoked_at is null`,
+    find: `select v.id, v.user_id, v.reward_id, v.status, v.code, v.expires_at, v.burn_validation_id, r.name, r.venues, r.incentives
+      from voucher_codes c join vouchers v on v.program_id = c.program_id and v.id = c.voucher_id
+      join rewards r on r.program_id = v.program_id and r.id = v.reward_id where c.program_id = ${ph(1)} and c.code_normal = ${ph(2)}`,
     burn: `update vouchers set status = 'BURNED', burned_at = ${ph(1)}, burn_validation_id = ${ph(2)} where program_id = ${ph(3)} and id = ${ph(4)} and status = 'ACTIVE'`,
-    record: `insert into validations values (${ph(1)}, ${ph(2)}, ${ph(3)}, ${ph(4)}, 1, 1, 'key', ${ph(5)}, ${ph(6)})`,
-    event: `insert into events (program_id, id, type, user_id, data, occurred_at) values (${ph(1)}, ${ph(2)}, 'BURNED_VOUCHER', ${ph(3)}, ${ph(4)}, ${ph(5)})`,
+    record: `insert into validations (program_id, id, voucher_id, code, valid, reason, burned, venue, reference, key_id, discount, response, created_at) values (${params(1, 13)})`,
+    event: `insert into events (program_id, id, type, user_id, data, occurred_at) values (${params(1, 6)})`,
   };
 }
 
-const BURN_CODES = 200_000;
+/** The schema as the server makes it, then one program, key, member, reward and BURN_CODES active vouchers. */
+async function prepareBurnDatabase(storage: Storage): Promise<void> {
+  const store = openStore({ storage, durability: 'relaxed', pgPoolSize: 2 });
+  try {
+    await migrateToLatest(store);
+    const now = new Date().toISOString();
+    await store.db.insertInto('programs').values({ id: 'prg_bench', name: 'bench', created_at: now }).execute();
+    await store.db
+      .insertInto('api_keys')
+      .values({ program_id: 'prg_bench', id: 'key_bench', role: 'pos', name: 'till', venue: null, key_hash: KEY_HASH, key_prefix: 'tsk_', created_at: now, revoked_at: null })
+      .execute();
+    await store.db
+      .insertInto('rewards')
+      .values({
+        program_id: 'prg_bench', id: 'rwd_bench', status: 'ACTIVE', name: 'Coffee', description: null, price_points: 1, code_type: 'ONE_TIME',
+        code_format: '{code}', code_length: 8, static_code: null, redemption_flow: 'ONE_STEP', validity_days: null, valid_until: null,
+        available_from: null, available_until: null, purchasable: 1, stock: null, per_user_limit: null, venues: null,
+        low_stock_threshold: null, incentives: '[{"type":"PERCENTAGE","value":100}]', created_at: now, updated_at: now,
+      })
+      .execute();
+    const seed = storage.engine === 'postgres'
+      ? [
+          sql`insert into vouchers (program_id, id, user_id, reward_id, status, code, took_stock, created_at)
+              select 'prg_bench', 'vch_' || g, 'usr_bench', 'rwd_bench', 'ACTIVE', 'C' || g, 0, ${now} from generate_series(0, ${BURN_CODES - 1}) g`,
+          sql`insert into voucher_codes select 'prg_bench', 'C' || g, 'vch_' || g from generate_series(0, ${BURN_CODES - 1}) g`,
+          sql`analyze`,
+        ]
+      : [
+          sql`with recursive g(n) as (select 0 union all select n + 1 from g where n < ${BURN_CODES - 1})
+              insert into vouchers (program_id, id, user_id, reward_id, status, code, took_stock, created_at)
+              select 'prg_bench', 'vch_' || n, 'usr_bench', 'rwd_bench', 'ACTIVE', 'C' || n, 0, ${now} from g`,
+          sql`insert into voucher_codes select 'prg_bench', code, id from vouchers`,
+        ];
+    for (const statement of seed) await statement.execute(store.db);
+  } finally {
+    await store.close();
+  }
+}
 
-export function rawSqliteBurn(synchronous: 'FULL' | 'NORMAL'): number {
+const validationRow = (i: number, voucherId: string, now: string) =>
+  ['prg_bench', `val_${i}`, voucherId, `C${i}`, 1, null, 1, null, null, 'key_bench', null, '{"valid":true,"burned":true}', now];
+const eventRow = (i: number, userId: string, now: string) =>
+  ['prg_bench', `evt_${i}`, 'BURNED_VOUCHER', userId, '{"voucherId":"x"}', now];
+
+export async function rawSqliteBurn(synchronous: 'FULL' | 'NORMAL'): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-raw-'));
-  const db = new SQLite(path.join(dir, 'raw.db'));
+  const file = path.join(dir, 'raw.db');
+  await prepareBurnDatabase({ engine: 'sqlite', file });
+  const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('cache_size = -65536');
   const s = burnStatements(() => '?');
-  for (const statement of s.create) db.exec(statement);
-  db.prepare(`insert into rewards values ('p', 'r', 'Coffee', null, '[{"type":"PERCENTAGE","value":100}]')`).run();
-  const seed = db.transaction(() => {
-    const voucher = db.prepare(`insert into vouchers values ('p', ?, 'u', 'r', 'ACTIVE', ?, null, null, null)`);
-    const code = db.prepare(`insert into voucher_codes values ('p', ?, ?)`);
-    for (let i = 0; i < BURN_CODES; i++) {
-      voucher.run(`v${i}`, `C${i}`);
-      code.run(`C${i}`, `v${i}`);
-    }
-  });
-  seed();
-  const [find, burn, record, event] = [s.find, s.burn, s.record, s.event].map((sql) => db.prepare(sql));
+  const [key, find, burn, record, event] = [s.key, s.find, s.burn, s.record, s.event].map((text) => db.prepare(text));
   const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
   let n = 0;
   const started = performance.now();
   while (performance.now() - started < RUN_MS && n < BURN_CODES) {
     const now = new Date().toISOString();
+    key!.get(KEY_HASH);
     begin.run();
-    const v = find!.get('p', `C${n}`) as { id: string; user_id: string };
-    burn!.run(now, `val${n}`, 'p', v.id);
-    record!.run('p', `val${n}`, v.id, `C${n}`, '{"valid":true}', now);
-    event!.run('p', `e${n}`, v.user_id, '{}', now);
+    const v = find!.get('prg_bench', `C${n}`) as { id: string; user_id: string };
+    burn!.run(now, `val_${n}`, 'prg_bench', v.id);
+    record!.run(...validationRow(n, v.id, now));
+    event!.run(...eventRow(n, v.user_id, now));
     commit.run();
     n++;
   }
@@ -146,28 +187,31 @@ export function rawSqliteBurn(synchronous: 'FULL' | 'NORMAL'): number {
   return rate;
 }
 
-export async function rawPostgresBurn(url: string, inFlight: number, poolSize: number): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+export async function rawPostgresBurn(adminUrl: string, inFlight: number, poolSize: number): Promise<number> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const name = `tessera_bench_raw_${Date.now()}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await prepareBurnDatabase({ engine: 'postgres', url: url.toString() });
+  const pool = new pg.Pool({ connectionString: url.toString(), max: poolSize });
   const s = burnStatements((n) => `$${n}`);
-  const tables = 'rewards, vouchers, voucher_codes, validations, events';
-  await pool.query(`drop table if exists ${tables}`);
-  for (const statement of s.create) await pool.query(statement.replace('seq integer primary key', 'seq bigint generated always as identity primary key'));
-  await pool.query(`insert into rewards values ('p', 'r', 'Coffee', null, '[{"type":"PERCENTAGE","value":100}]')`);
-  await pool.query(`insert into vouchers select 'p', 'v' || g, 'u', 'r', 'ACTIVE', 'C' || g, null, null, null from generate_series(0, 99999) g`);
-  await pool.query(`insert into voucher_codes select 'p', 'C' || g, 'v' || g from generate_series(0, 99999) g`);
   let n = 0;
   const started = performance.now();
   const worker = async () => {
-    while (performance.now() - started < RUN_MS && n < 100_000) {
+    while (performance.now() - started < RUN_MS && n < BURN_CODES) {
       const i = n++;
       const now = new Date().toISOString();
+      // Named statements, planned once per connection, as the server sends its hot statements.
+      await pool.query({ name: 'key', text: s.key, values: [KEY_HASH] });
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const { rows } = await client.query(`${s.find} for update of v`, ['p', `C${i}`]);
-        await client.query(s.burn, [now, `val${i}`, 'p', rows[0].id]);
-        await client.query(s.record, ['p', `val${i}`, rows[0].id, `C${i}`, '{"valid":true}', now]);
-        await client.query(s.event, ['p', `e${i}`, rows[0].user_id, '{}', now]);
+        const { rows } = await client.query({ name: 'find', text: `${s.find} for update of v`, values: ['prg_bench', `C${i}`] });
+        await client.query({ name: 'burn', text: s.burn, values: [now, `val_${i}`, 'prg_bench', rows[0].id] });
+        await client.query({ name: 'record', text: s.record, values: validationRow(i, rows[0].id, now) });
+        await client.query({ name: 'event', text: s.event, values: eventRow(i, rows[0].user_id, now) });
         await client.query('commit');
       } finally {
         client.release();
@@ -176,7 +220,8 @@ export async function rawPostgresBurn(url: string, inFlight: number, poolSize: n
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const rate = n / ((performance.now() - started) / 1000);
-  await pool.query(`drop table if exists ${tables}`);
   await pool.end();
+  await admin.query(`drop database ${name} with (force)`);
+  await admin.end();
   return rate;
 }

@@ -220,8 +220,8 @@ async function main() {
   progress('raw SQLite');
   rows.push({ scenario: 'ceiling: raw better-sqlite3 credit, synchronous=FULL', connections: 'loop', rate: rawSqlite('FULL'), note: 'one fsync per commit' });
   rows.push({ scenario: 'ceiling: raw better-sqlite3 credit, synchronous=NORMAL', connections: 'loop', rate: rawSqlite('NORMAL') });
-  rows.push({ scenario: 'ceiling: raw better-sqlite3 burn, synchronous=FULL', connections: 'loop', rate: rawSqliteBurn('FULL'), note: 'one fsync per commit' });
-  rows.push({ scenario: 'ceiling: raw better-sqlite3 burn, synchronous=NORMAL', connections: 'loop', rate: rawSqliteBurn('NORMAL') });
+  rows.push({ scenario: 'ceiling: raw better-sqlite3 burn, synchronous=FULL', connections: 'loop', rate: await rawSqliteBurn('FULL'), note: 'one fsync per commit' });
+  rows.push({ scenario: 'ceiling: raw better-sqlite3 burn, synchronous=NORMAL', connections: 'loop', rate: await rawSqliteBurn('NORMAL') });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
   await benchServer('SQLite strict', `file:${path.join(dir, 'strict.db')}`, 'strict');
@@ -236,8 +236,8 @@ async function main() {
     const dbUrl = new URL(PG_ADMIN_URL);
     dbUrl.pathname = `/${name}`;
     rows.push({ scenario: 'ceiling: raw pg credit, pool 8', connections: 32, rate: await rawPostgres(dbUrl.toString(), 32, 8) });
-    rows.push({ scenario: 'ceiling: raw pg burn, pool 8', connections: 32, rate: await rawPostgresBurn(dbUrl.toString(), 32, 8) });
-    rows.push({ scenario: 'ceiling: raw pg burn, 1 connection', connections: 1, rate: await rawPostgresBurn(dbUrl.toString(), 1, 1) });
+    rows.push({ scenario: 'ceiling: raw pg burn, pool 8', connections: 32, rate: await rawPostgresBurn(PG_ADMIN_URL, 32, 8) });
+    rows.push({ scenario: 'ceiling: raw pg burn, 1 connection', connections: 1, rate: await rawPostgresBurn(PG_ADMIN_URL, 1, 1) });
     await benchServer('PostgreSQL strict', dbUrl.toString(), 'strict');
     await admin.query(`drop database ${name} with (force)`);
   } catch (error) {

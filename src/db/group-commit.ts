@@ -5,7 +5,8 @@
  * one after another inside one transaction, each in its own savepoint so that a failing unit undoes
  * only itself. One commit (one fsync) then makes the whole batch durable, and only after it does any
  * caller get its answer: a unit that failed may have seen its neighbours' changes, so its error is
- * not reported until they are final either.
+ * not reported until they are final either. With `durable`, the fsync runs off the event loop and
+ * the next batch starts while it does.
  */
 export interface BatchConnection<C> {
   /** Runs the batch with exclusive use of the connection. */
@@ -16,6 +17,11 @@ export interface BatchConnection<C> {
   rollbackToSavepoint(conn: C): void;
   commit(conn: C): void;
   rollback(conn: C): void;
+  /**
+   * When the commit itself does not wait for the disk: resolves once it is durable. The next batch
+   * runs meanwhile; this batch's callers are answered after it.
+   */
+  durable?(): Promise<void>;
 }
 
 interface Pending<C> {
@@ -29,6 +35,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommit<C> {
   private queue: Pending<C>[] = [];
   private draining: Promise<void> | null = null;
+  /** Batches committed whose durability is still awaited. */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(
     private readonly connection: BatchConnection<C>,
@@ -47,6 +55,7 @@ export class GroupCommit<C> {
   /** Resolves once everything queued so far has been committed or failed. */
   async flush(): Promise<void> {
     while (this.draining !== null) await this.draining;
+    await Promise.all(this.settling);
   }
 
   private async drain(): Promise<void> {
@@ -95,10 +104,22 @@ export class GroupCommit<C> {
       for (const item of batch) item.reject(error);
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
+    const settle = (failure?: unknown) =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (failure !== undefined) item.reject(failure);
+        else if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    if (c.durable === undefined) {
+      settle();
+      return;
+    }
+    const settled = c.durable().then(
+      () => settle(),
+      (error: unknown) => settle(error),
+    );
+    this.settling.add(settled);
+    void settled.finally(() => this.settling.delete(settled));
   }
 }

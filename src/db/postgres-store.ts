@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Durability } from '../config.js';
+import { statementNameOf } from './prepared.js';
 import type { Store } from './store.js';
 import type { Db, Tables } from './tables.js';
 
@@ -21,6 +22,28 @@ const types = {
 const RETRYABLE = new Set(['40001', '40P01']);
 
 /**
+ * The pool as Kysely sees it, except that the statements of `prepared` queries are sent as named
+ * prepared statements, which the server parses and plans once per connection.
+ */
+function namingPreparedStatements(pool: pg.Pool) {
+  return {
+    end: () => pool.end(),
+    connect: async () => {
+      const client = await pool.connect();
+      return new Proxy(client, {
+        get(target, property, receiver) {
+          if (property !== 'query') return Reflect.get(target, property, receiver);
+          return (text: unknown, values?: unknown[]) => {
+            const name = typeof text === 'string' ? statementNameOf(text) : undefined;
+            return name === undefined ? target.query(text as string, values) : target.query({ name, text: text as string, values: values ?? [] });
+          };
+        },
+      });
+    },
+  };
+}
+
+/**
  * PostgreSQL: every instance shares the database; consistency comes from guarded statements and
  * transactions, and throughput from many commits in flight (the server groups their fsyncs).
  */
@@ -35,7 +58,7 @@ export function openPostgresStore({ url, durability, poolSize }: PostgresOptions
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db: Db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db: Db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namingPreparedStatements(pool) }) });
 
   return {
     engine: 'postgres',

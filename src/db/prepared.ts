@@ -9,7 +9,15 @@ import type { Db } from './tables.js';
  *
  * `build` is called once per engine with stand-ins for its parameters; each must reach the SQL as a
  * plain bound value (not inside a list that changes length, not turned into SQL text).
+ * PostgreSQL connections prepare these statements by name, so the server plans each one once per
+ * connection rather than on every call.
  */
+/** SQL text of every prepared query, with a name PostgreSQL can keep its plan under. */
+const statementNames = new Map<string, string>();
+
+/** The name to prepare this SQL under on a PostgreSQL connection, if it is one of ours. */
+export const statementNameOf = (sql: string): string | undefined => statementNames.get(sql);
+
 export function prepared<A extends unknown[], R>(build: (db: Db, ...params: A) => Compilable<R>): (db: Db, ...params: A) => Promise<QueryResult<R>> {
   const compiled = new Map<Engine, { query: CompiledQuery<R>; slots: number[] }>();
   return (db, ...params) => {
@@ -24,6 +32,7 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...params: A) =
       });
       entry = { query, slots };
       compiled.set(engine, entry);
+      if (!statementNames.has(query.sql)) statementNames.set(query.sql, `tessera_${statementNames.size + 1}`);
     }
     const { query, slots } = entry;
     const parameters = query.parameters.map((value, i) => (slots[i]! >= 0 ? params[slots[i]!] : value));

@@ -8,7 +8,7 @@ import { recordEvent } from '../events/record-event.js';
 import { newId } from '../ids.js';
 import type { Caller } from '../keys/roles.js';
 import type { Incentive } from '../rewards/reward.js';
-import { type VoucherView, toVoucherView } from '../vouchers/voucher.js';
+import { VOUCHER_VIEW_COLUMNS, type VoucherView, toVoucherView } from '../vouchers/voucher.js';
 import { type Basket, type Discount, computeDiscount } from './discount.js';
 import type { GuessLimiter } from './guess-limiter.js';
 import type { ValidationReason } from './validation.js';
@@ -36,14 +36,19 @@ export interface ValidationAnswer {
   discount?: Discount;
 }
 
-type Found = Tables['vouchers'] & { reward_name: string; reward_venues: string | null; reward_incentives: string };
+type Found = Pick<Tables['vouchers'], (typeof VOUCHER_VIEW_COLUMNS)[number] | 'program_id' | 'burn_validation_id'> & {
+  reward_name: string;
+  reward_venues: string | null;
+  reward_incentives: string;
+};
 
 function codeQuery(db: Db, programId: string, codeNormal: string) {
   return db
     .selectFrom('voucher_codes as c')
     .innerJoin('vouchers as v', (join) => join.onRef('v.program_id', '=', 'c.program_id').onRef('v.id', '=', 'c.voucher_id'))
     .innerJoin('rewards as r', (join) => join.onRef('r.program_id', '=', 'v.program_id').onRef('r.id', '=', 'v.reward_id'))
-    .selectAll('v')
+    // Columns named, not v.*: a prepared statement's plan must not change shape when a column is added.
+    .select([...VOUCHER_VIEW_COLUMNS.map((column) => `v.${column}` as const), 'v.program_id', 'v.burn_validation_id'])
     .select(['r.name as reward_name', 'r.venues as reward_venues', 'r.incentives as reward_incentives'])
     .where('c.program_id', '=', programId)
     .where('c.code_normal', '=', codeNormal);
@@ -173,7 +178,8 @@ export async function validateCode(
     reference: request.reference ?? null,
     key_id: caller.keyId,
     discount: discount ? JSON.stringify(discount) : null,
-    response: burned ? JSON.stringify(answer) : null,
+    // Kept only where a retry could ask for it again: a burn with a reference.
+    response: burned && request.reference !== undefined ? JSON.stringify(answer) : null,
     created_at: now,
   });
   if (burned) {

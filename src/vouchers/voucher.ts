@@ -26,7 +26,12 @@ export function effectiveStatus(row: Pick<Tables['vouchers'], 'status' | 'expire
   return row.status as VoucherStatus;
 }
 
-export const toVoucherView = (row: Tables['vouchers'], now: string): VoucherView => ({
+/** The columns a voucher's view is made of. */
+export const VOUCHER_VIEW_COLUMNS = [
+  'id', 'user_id', 'reward_id', 'purchase_id', 'status', 'code', 'activated_at', 'expires_at', 'burned_at', 'voided_at', 'created_at',
+] as const satisfies readonly (keyof Tables['vouchers'])[];
+
+export const toVoucherView = (row: Pick<Tables['vouchers'], (typeof VOUCHER_VIEW_COLUMNS)[number]>, now: string): VoucherView => ({
   id: row.id,
   userId: row.user_id,
   rewardId: row.reward_id,

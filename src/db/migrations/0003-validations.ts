@@ -19,7 +19,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('key_id', 'text', (c) => c.notNull())
     // JSON: what the incentives took off the basket, when one was sent.
     .addColumn('discount', 'text')
-    // JSON: the answer given for a burn, replayed to a retry with the same reference.
+    // JSON: the answer given for a burn with a reference, replayed to a retry with that reference.
     .addColumn('response', 'text')
     .addColumn('reversed_at', 'text')
     .addColumn('reversal_reason', 'text')
