@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/db/group-commit.js';
 
 /** A real SQLite connection driven by the group-commit loop, counting the commits it makes. */
-function openCounted() {
+function openCounted(durable?: () => Promise<void>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-gc-'));
   const db = new SQLite(path.join(dir, 'gc.db'));
   db.pragma('journal_mode = WAL');
@@ -26,6 +26,7 @@ function openCounted() {
       commits++;
     },
     rollback: () => db.exec('ROLLBACK'),
+    ...(durable ? { durable } : {}),
   });
   const names = () => (db.prepare('select name from items order by name').all() as { name: string }[]).map((r) => r.name);
   return {
@@ -107,4 +108,42 @@ describe('group commit', () => {
     await groupCommit.run(async () => db.prepare('insert into items (name) values (?)').run('after'));
     expect(opened.names()).toEqual(['after']);
   });
+
+  it('with a separate sync, answers a batch only once its sync is done, and runs the next batch meanwhile', async () => {
+    const syncs: Array<() => void> = [];
+    opened = openCounted(() => new Promise<void>((resolve) => syncs.push(resolve)));
+    const { groupCommit, db } = opened;
+    const answered: string[] = [];
+    const insert = (name: string) =>
+      groupCommit.run(async () => db.prepare('insert into items (name) values (?)').run(name)).then(() => answered.push(name));
+
+    const first = insert('first');
+    await until(() => syncs.length === 1);
+    expect(opened.names()).toEqual(['first']); // committed, not yet answered
+    expect(answered).toEqual([]);
+
+    const second = insert('second');
+    await until(() => syncs.length === 2); // committed while the first batch's sync is still pending
+    expect(opened.commits()).toBe(2);
+    expect(answered).toEqual([]);
+
+    syncs[1]!();
+    await second;
+    expect(answered).toEqual(['second']);
+    syncs[0]!();
+    await first;
+    await groupCommit.flush();
+    expect(answered).toEqual(['second', 'first']);
+  });
+
+  it('fails a batch whose sync fails, though its commit happened', async () => {
+    opened = openCounted(() => Promise.reject(new Error('EIO')));
+    const { groupCommit, db } = opened;
+    await expect(groupCommit.run(async () => db.prepare('insert into items (name) values (?)').run('x'))).rejects.toThrow('EIO');
+  });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
