@@ -12,6 +12,25 @@ import { openStore } from '../src/db/open-store.js';
 
 const RUN_MS = 3000;
 
+/** Runs `step` back to back for RUN_MS (at most `limit` times) and answers how many ran per second. */
+function timedLoop(step: (n: number) => void, limit = Number.POSITIVE_INFINITY): number {
+  let n = 0;
+  const started = performance.now();
+  for (; performance.now() - started < RUN_MS && n < limit; n++) step(n);
+  return n / ((performance.now() - started) / 1000);
+}
+
+/** The same with `inFlight` steps running at once, each numbered. */
+async function timedWorkers(inFlight: number, step: (n: number) => Promise<void>, limit = Number.POSITIVE_INFINITY): Promise<number> {
+  let n = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (performance.now() - started < RUN_MS && n < limit) await step(n++);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return n / ((performance.now() - started) / 1000);
+}
+
 function ledgerStatements(ph: (n: number) => string) {
   return {
     create: [
@@ -40,9 +59,7 @@ export function rawSqlite(synchronous: 'FULL' | 'NORMAL'): number {
   const event = db.prepare(s.event);
   const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
-  let n = 0;
-  const started = performance.now();
-  while (performance.now() - started < RUN_MS) {
+  const rate = timedLoop((n) => {
     const user = `u${n % users}`;
     const now = new Date().toISOString();
     begin.run();
@@ -50,9 +67,7 @@ export function rawSqlite(synchronous: 'FULL' | 'NORMAL'): number {
     entry.run('p', `e${n}`, user, balance, now);
     event.run('p', `v${n}`, user, now);
     commit.run();
-    n++;
-  }
-  const rate = n / ((performance.now() - started) / 1000);
+  });
   db.close();
   fs.rmSync(dir, { recursive: true, force: true });
   return rate;
@@ -66,27 +81,20 @@ export async function rawPostgres(url: string, inFlight: number, poolSize: numbe
   for (const statement of s.create) await setup.query(statement.replace('seq integer primary key', 'seq bigint generated always as identity primary key'));
   await setup.query(`insert into users select 'p', 'u' || g, 0 from generate_series(0, 999) g`);
   setup.release();
-  let n = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (performance.now() - started < RUN_MS) {
-      const i = n++;
-      const user = `u${i % 1000}`;
-      const now = new Date().toISOString();
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        const { rows } = await client.query(s.update, ['p', user]);
-        await client.query(s.entry, ['p', `e${i}`, user, rows[0].balance, now]);
-        await client.query(s.event, ['p', `v${i}`, user, now]);
-        await client.query('commit');
-      } finally {
-        client.release();
-      }
+  const rate = await timedWorkers(inFlight, async (i) => {
+    const user = `u${i % 1000}`;
+    const now = new Date().toISOString();
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query(s.update, ['p', user]);
+      await client.query(s.entry, ['p', `e${i}`, user, rows[0].balance, now]);
+      await client.query(s.event, ['p', `v${i}`, user, now]);
+      await client.query('commit');
+    } finally {
+      client.release();
     }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const rate = n / ((performance.now() - started) / 1000);
+  });
   await pool.query('drop table if exists users, ledger_entries, events');
   await pool.end();
   return rate;
@@ -168,9 +176,7 @@ export async function rawSqliteBurn(synchronous: 'FULL' | 'NORMAL'): Promise<num
   const [key, find, burn, record, event] = [s.key, s.find, s.burn, s.record, s.event].map((text) => db.prepare(text));
   const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
-  let n = 0;
-  const started = performance.now();
-  while (performance.now() - started < RUN_MS && n < BURN_CODES) {
+  const rate = timedLoop((n) => {
     const now = new Date().toISOString();
     key!.get(KEY_HASH);
     begin.run();
@@ -179,9 +185,7 @@ export async function rawSqliteBurn(synchronous: 'FULL' | 'NORMAL'): Promise<num
     record!.run(...validationRow(n, v.id, now));
     event!.run(...eventRow(n, v.user_id, now));
     commit.run();
-    n++;
-  }
-  const rate = n / ((performance.now() - started) / 1000);
+  }, BURN_CODES);
   db.close();
   fs.rmSync(dir, { recursive: true, force: true });
   return rate;
@@ -197,29 +201,22 @@ export async function rawPostgresBurn(adminUrl: string, inFlight: number, poolSi
   await prepareBurnDatabase({ engine: 'postgres', url: url.toString() });
   const pool = new pg.Pool({ connectionString: url.toString(), max: poolSize });
   const s = burnStatements((n) => `$${n}`);
-  let n = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (performance.now() - started < RUN_MS && n < BURN_CODES) {
-      const i = n++;
-      const now = new Date().toISOString();
-      // Named statements, planned once per connection, as the server sends its hot statements.
-      await pool.query({ name: 'key', text: s.key, values: [KEY_HASH] });
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        const { rows } = await client.query({ name: 'find', text: `${s.find} for update of v`, values: ['prg_bench', `C${i}`] });
-        await client.query({ name: 'burn', text: s.burn, values: [now, `val_${i}`, 'prg_bench', rows[0].id] });
-        await client.query({ name: 'record', text: s.record, values: validationRow(i, rows[0].id, now) });
-        await client.query({ name: 'event', text: s.event, values: eventRow(i, rows[0].user_id, now) });
-        await client.query('commit');
-      } finally {
-        client.release();
-      }
+  const rate = await timedWorkers(inFlight, async (i) => {
+    const now = new Date().toISOString();
+    // Named statements, planned once per connection, as the server sends its hot statements.
+    await pool.query({ name: 'key', text: s.key, values: [KEY_HASH] });
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query({ name: 'find', text: `${s.find} for update of v`, values: ['prg_bench', `C${i}`] });
+      await client.query({ name: 'burn', text: s.burn, values: [now, `val_${i}`, 'prg_bench', rows[0].id] });
+      await client.query({ name: 'record', text: s.record, values: validationRow(i, rows[0].id, now) });
+      await client.query({ name: 'event', text: s.event, values: eventRow(i, rows[0].user_id, now) });
+      await client.query('commit');
+    } finally {
+      client.release();
     }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const rate = n / ((performance.now() - started) / 1000);
+  }, BURN_CODES);
   await pool.end();
   await admin.query(`drop database ${name} with (force)`);
   await admin.end();
