@@ -140,9 +140,9 @@ describeEachEngine('voucher validations', (t) => {
       expect((await validate(t, pos.key, { code: voucher.code })).body).toMatchObject({ valid: false, reason: 'VOIDED', voucher: { status: 'VOIDED' } });
     });
 
-    it('refuses a code whose voucher was not revealed since (NOT_REVEALED)', async () => {
-      // A TWO_STEP voucher has no code until revealed; a static code is outside this test. The only way a
-      // PURCHASED voucher holds a code is never, so NOT_REVEALED is reached through the database.
+    it('refuses a code whose voucher is not revealed (NOT_REVEALED)', async () => {
+      // Generated codes only exist once a voucher is revealed, so a PURCHASED voucher holding one is
+      // made in the database (codes given at purchase, like pool codes, can reach this state).
       const { pos, voucher } = await setup(t);
       await t.store.db.updateTable('vouchers').set({ status: 'PURCHASED' }).where('id', '=', voucher.id).execute();
       expect((await validate(t, pos.key, { code: voucher.code })).body).toMatchObject({ valid: false, reason: 'NOT_REVEALED', burned: false });
