@@ -4,6 +4,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/db/group-commit.js';
+import { WalSync } from '../src/db/wal-sync.js';
 
 /** A real SQLite connection driven by the group-commit loop, counting the commits it makes. */
 function openCounted(durable?: () => Promise<void>) {
@@ -147,3 +148,37 @@ async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   expect(condition()).toBe(true);
 }
+
+describe('WAL sync', () => {
+  it('stays failed after a failed sync, so nothing later is called durable', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-walsync-'));
+    try {
+      const walSync = new WalSync(path.join(dir, 'missing.db-wal'));
+      await expect(walSync.sync()).rejects.toThrow('could not be synced');
+      // The file appearing later does not make the store trustworthy again.
+      fs.writeFileSync(path.join(dir, 'missing.db-wal'), '');
+      await expect(walSync.sync()).rejects.toThrow('could not be synced');
+      expect(() => walSync.assertHealthy()).toThrow('could not be synced');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves callers who arrive during a sync with one more sync', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-walsync-'));
+    try {
+      const file = path.join(dir, 'x.db-wal');
+      fs.writeFileSync(file, 'frames');
+      const walSync = new WalSync(file);
+      const first = walSync.sync();
+      const queued = [walSync.sync(), walSync.sync(), walSync.sync()];
+      expect(queued[0]).toBe(queued[2]);
+      expect(queued[0]).not.toBe(first);
+      await Promise.all([first, ...queued]);
+      walSync.assertHealthy();
+      walSync.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

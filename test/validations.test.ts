@@ -215,6 +215,16 @@ describeEachEngine('voucher validations', (t) => {
       expect(shown.validations).toHaveLength(3);
     });
 
+    it('replays only to the key and venue that burned: another till reusing the reference is ALREADY_BURNED', async () => {
+      const { adminKey, pos, userId, voucher } = await setup(t);
+      const otherTill = await createKey(t, adminKey, 'pos');
+      await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1' });
+      expect((await validate(t, otherTill.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1' })).body).toMatchObject({ reason: 'ALREADY_BURNED', replayed: false });
+      expect((await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-2' })).body).toMatchObject({ reason: 'ALREADY_BURNED', replayed: false });
+      expect((await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1', userId: 'someone-else' })).body).toMatchObject({ reason: 'WRONG_USER', replayed: false });
+      expect((await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1', userId })).body).toMatchObject({ valid: true, replayed: true });
+    });
+
     it('honours an Idempotency-Key like every other write', async () => {
       const { programId, pos, voucher } = await setup(t);
       const headers = { 'idempotency-key': 'burn-1' };

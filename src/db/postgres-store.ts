@@ -26,19 +26,24 @@ const RETRYABLE = new Set(['40001', '40P01']);
  * prepared statements, which the server parses and plans once per connection.
  */
 function namingPreparedStatements(pool: pg.Pool) {
+  const wrapped = new WeakMap<pg.PoolClient, pg.PoolClient>();
+  const wrap = (client: pg.PoolClient): pg.PoolClient =>
+    new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver);
+        return (text: unknown, values?: unknown[]) => {
+          const name = typeof text === 'string' ? statementNameOf(text) : undefined;
+          return name === undefined ? target.query(text as string, values) : target.query({ name, text: text as string, values: values ?? [] });
+        };
+      },
+    });
   return {
     end: () => pool.end(),
     connect: async () => {
       const client = await pool.connect();
-      return new Proxy(client, {
-        get(target, property, receiver) {
-          if (property !== 'query') return Reflect.get(target, property, receiver);
-          return (text: unknown, values?: unknown[]) => {
-            const name = typeof text === 'string' ? statementNameOf(text) : undefined;
-            return name === undefined ? target.query(text as string, values) : target.query({ name, text: text as string, values: values ?? [] });
-          };
-        },
-      });
+      let proxy = wrapped.get(client);
+      if (proxy === undefined) wrapped.set(client, (proxy = wrap(client)));
+      return proxy;
     },
   };
 }

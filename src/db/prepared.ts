@@ -24,12 +24,19 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...params: A) =
     const engine = engineOf(db);
     let entry = compiled.get(engine);
     if (entry === undefined) {
-      const standIns = params.map((_, i) => `\u0000param-${i}\u0000`);
-      const query = build(db, ...(standIns as A)).compile();
-      const slots = query.parameters.map((value) => standIns.indexOf(value as string));
-      standIns.forEach((standIn, i) => {
-        if (!slots.includes(i)) throw new Error(`prepared query: parameter ${i} does not reach the SQL as a bound value: ${query.sql}`);
-      });
+      const compileWith = (mark: string) => {
+        const standIns = params.map((_, i) => `\u0000${mark}-${i}\u0000`);
+        const query = build(db, ...(standIns as A)).compile();
+        return { query, slots: query.parameters.map((value) => standIns.indexOf(value as string)) };
+      };
+      // Built twice with different stand-ins: a build whose SQL depends on a value, or that uses a
+      // value other than as a bound parameter, would differ (or lose a slot) and is refused.
+      const { query, slots } = compileWith('a');
+      const again = compileWith('b');
+      const same = again.query.sql === query.sql && again.slots.every((slot, i) => slot === slots[i]);
+      if (!same || params.some((_, i) => !slots.includes(i))) {
+        throw new Error(`prepared query: every parameter must reach the SQL as a bound value, whatever it is: ${query.sql}`);
+      }
       entry = { query, slots };
       compiled.set(engine, entry);
       if (!statementNames.has(query.sql)) statementNames.set(query.sql, `tessera_${statementNames.size + 1}`);

@@ -60,7 +60,8 @@ export interface SqliteOptions {
 export function openSqliteStore({ file, durability }: SqliteOptions): Store {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
+  const mode = database.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') throw new Error(`SQLite refused write-ahead logging for ${file} (journal mode "${String(mode)}")`);
   // Commits reach the operating system (surviving kill -9); in strict mode WalSync then puts the
   // log on disk off the event loop before anyone is answered (surviving power loss too).
   database.pragma('synchronous = NORMAL');
@@ -94,6 +95,7 @@ export function openSqliteStore({ file, durability }: SqliteOptions): Store {
     db,
     write: (work) => groupCommit.run(work),
     ping: async () => {
+      walSync?.assertHealthy();
       await sql`select 1`.execute(db);
     },
     close: async () => {

@@ -84,7 +84,8 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
   const insuranceLimiter = new RateLimiterMemory({ keyPrefix: 'guess', points: limits.limit, duration: limits.windowSeconds, blockDuration: limits.blockSeconds });
 
   if (redisUrl !== undefined) {
-    const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    // Counting happens inside the validation's transaction: a slow Redis must not hold it for long.
+    const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250 });
     redis.on('error', () => {
       // Reconnects on its own; meanwhile the insurance limiter counts.
     });
@@ -94,7 +95,7 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
     });
   }
   if (storage.engine === 'postgres') {
-    const pool = new pg.Pool({ connectionString: storage.url, max: 2 });
+    const pool = new pg.Pool({ connectionString: storage.url, max: 2, connectionTimeoutMillis: 1000, options: '-c statement_timeout=250' });
     pool.on('error', () => {
       // An idle connection dropped: the pool replaces it.
     });

@@ -86,9 +86,8 @@ async function belongsTo(db: Db, voucher: Found, userId: string): Promise<boolea
   return owner !== undefined;
 }
 
-/** Why the voucher may not be used here and now, or null when it may. */
-async function refusal(db: Db, voucher: Found, request: ValidationRequest, venue: string | null, now: string): Promise<ValidationReason | null> {
-  if (request.userId !== undefined && !(await belongsTo(db, voucher, request.userId))) return 'WRONG_USER';
+/** Why the voucher may not be used here and now, or null when it may (its owner is checked first). */
+function refusal(voucher: Found, venue: string | null, now: string): ValidationReason | null {
   if (voucher.status === 'VOIDED') return 'VOIDED';
   if (voucher.status === 'PURCHASED') return 'NOT_REVEALED';
   if (voucher.status === 'BURNED') return 'ALREADY_BURNED';
@@ -99,16 +98,20 @@ async function refusal(db: Db, voucher: Found, request: ValidationRequest, venue
   return null;
 }
 
-/** The burn this retry repeats (same voucher, same reference), or null. */
-async function burnRepeated(db: Db, voucher: Found, reference: string): Promise<ValidationAnswer | null> {
+/**
+ * The burn this retry repeats, or null: the same voucher burned by the same key at the same venue
+ * under the same reference (references are the till's own, so another till's may collide).
+ */
+async function burnRepeated(db: Db, voucher: Found, caller: Caller, venue: string | null, reference: string): Promise<ValidationAnswer | null> {
   if (voucher.status !== 'BURNED' || voucher.burn_validation_id === null) return null;
   const burn = await db
     .selectFrom('validations')
-    .select(['reference', 'response'])
+    .select(['reference', 'key_id', 'venue', 'response'])
     .where('program_id', '=', voucher.program_id)
     .where('id', '=', voucher.burn_validation_id)
     .executeTakeFirst();
-  if (burn?.reference !== reference || burn.response === null) return null;
+  if (burn === undefined || burn.response === null) return null;
+  if (burn.reference !== reference || burn.key_id !== caller.keyId || burn.venue !== venue) return null;
   return { ...(JSON.parse(burn.response) as ValidationAnswer), replayed: true };
 }
 
@@ -130,14 +133,16 @@ export async function validateCode(
   const now = clock.now().toISOString();
   const voucher = await findByCode(db, caller.programId, normalizeCode(request.code), !dryRun);
 
-  if (!dryRun && voucher && request.reference !== undefined) {
-    const replay = await burnRepeated(db, voucher, request.reference);
+  // An unknown code may be a guess: counted per key, and past the limit refused (nothing recorded).
+  if (!voucher) await guesses.countMiss(caller.keyId);
+  const wrongUser = voucher !== undefined && request.userId !== undefined && !(await belongsTo(db, voucher, request.userId));
+
+  if (!dryRun && voucher && !wrongUser && request.reference !== undefined) {
+    const replay = await burnRepeated(db, voucher, caller, venue, request.reference);
     if (replay) return replay;
   }
 
-  // An unknown code may be a guess: counted per key, and past the limit refused (nothing recorded).
-  if (!voucher) await guesses.countMiss(caller.keyId);
-  let reason: ValidationReason | null = voucher ? await refusal(db, voucher, request, venue, now) : 'NOT_FOUND';
+  let reason: ValidationReason | null = !voucher ? 'NOT_FOUND' : wrongUser ? 'WRONG_USER' : refusal(voucher, venue, now);
   const incentives = voucher ? (JSON.parse(voucher.reward_incentives) as Incentive[]) : [];
   let discount: Discount | undefined;
   if (reason === null && request.basket !== undefined) {
