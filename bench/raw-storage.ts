@@ -75,6 +75,7 @@ export function rawSqlite(synchronous: 'FULL' | 'NORMAL'): number {
 
 export async function rawPostgres(url: string, inFlight: number, poolSize: number): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => {}); // an idle connection closed by the database's drop at the end
   const s = ledgerStatements((n) => `$${n}`);
   const setup = await pool.connect();
   await setup.query('drop table if exists users, ledger_entries, events');
@@ -200,6 +201,7 @@ export async function rawPostgresBurn(adminUrl: string, inFlight: number, poolSi
   url.pathname = `/${name}`;
   await prepareBurnDatabase({ engine: 'postgres', url: url.toString() });
   const pool = new pg.Pool({ connectionString: url.toString(), max: poolSize });
+  pool.on('error', () => {}); // an idle connection closed by the database's drop at the end
   const s = burnStatements((n) => `$${n}`);
   const rate = await timedWorkers(inFlight, async (i) => {
     const now = new Date().toISOString();
