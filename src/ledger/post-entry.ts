@@ -1,3 +1,4 @@
+import { prepared } from '../db/prepared.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -13,14 +14,7 @@ export async function postEntry(
   programId: string,
   entry: { userId: string; kind: LedgerKind; delta: number; reason: string; createdAt: string },
 ): Promise<LedgerEntryView> {
-  const updated = await db
-    .updateTable('users')
-    .set((eb) => ({ balance: eb('balance', '+', entry.delta) }))
-    .where('program_id', '=', programId)
-    .where('id', '=', entry.userId)
-    .where((eb) => eb(eb('balance', '+', entry.delta), '>=', 0))
-    .returning('balance')
-    .executeTakeFirst();
+  const [updated] = (await moveBalance(db, programId, entry.userId, entry.delta)).rows;
 
   if (!updated) {
     const user = await db
@@ -43,6 +37,31 @@ export async function postEntry(
     reason: entry.reason,
     created_at: entry.createdAt,
   };
-  await db.insertInto('ledger_entries').values(row).execute();
+  await insertEntry(db, row.program_id, row.id, row.user_id, row.kind, row.delta, row.balance_after, row.reason, row.created_at);
   return toLedgerEntryView(row);
 }
+
+// Every credit, debit, purchase and refund runs these two.
+const moveBalance = prepared((db: Db, programId: string, userId: string, delta: number) =>
+  db
+    .updateTable('users')
+    .set((eb) => ({ balance: eb('balance', '+', delta) }))
+    .where('program_id', '=', programId)
+    .where('id', '=', userId)
+    .where((eb) => eb(eb('balance', '+', delta), '>=', 0))
+    .returning('balance'),
+);
+
+const insertEntry = prepared(
+  (db: Db, programId: string, id: string, userId: string, kind: string, delta: number, balanceAfter: number, reason: string, createdAt: string) =>
+    db.insertInto('ledger_entries').values({
+      program_id: programId,
+      id,
+      user_id: userId,
+      kind,
+      delta,
+      balance_after: balanceAfter,
+      reason,
+      created_at: createdAt,
+    }),
+);
