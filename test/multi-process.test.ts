@@ -239,6 +239,85 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     expect(acknowledged.filter((e) => !withEvent.has(e.id)), 'acknowledged credits without their event').toEqual([]);
   });
 
+  it('keeps every acknowledged burn when the process is killed with SIGKILL mid-traffic, and never burns one twice', async () => {
+    await prepareDatabase();
+    const [server] = await startTogether(1);
+    const userId = await createMember(server!);
+    const reward = await call(server!, 'POST', '/v1/rewards', { name: 'Coffee', pricePoints: 1, codeType: 'ONE_TIME', incentives: [{ type: 'PERCENTAGE', value: 100 }] });
+    // Active vouchers written straight into the database: issuing thousands through the API is slow.
+    const store = openStore();
+    const { program_id: programId } = await store.db.selectFrom('rewards').select('program_id').where('id', '=', reward.body.id).executeTakeFirstOrThrow();
+    const codes = Array.from({ length: 20_000 }, (_, i) => `T-${String(i).padStart(6, '0')}`); // already in normal form
+    const now = new Date().toISOString();
+    for (let from = 0; from < codes.length; from += 500) {
+      const slice = codes.slice(from, from + 500);
+      await store.db
+        .insertInto('vouchers')
+        .values(
+          slice.map((code) => ({
+            program_id: programId,
+            id: `vch_${code}`,
+            user_id: userId,
+            reward_id: reward.body.id,
+            purchase_id: null,
+            status: 'ACTIVE',
+            code,
+            activated_at: now,
+            expires_at: null,
+            validity_ends_at: null,
+            burned_at: null,
+            voided_at: null,
+            gift_comment: null,
+            took_stock: 0,
+            burn_validation_id: null,
+            created_at: now,
+          })),
+        )
+        .execute();
+      await store.db.insertInto('voucher_codes').values(slice.map((code) => ({ program_id: programId, code_normal: code, voucher_id: `vch_${code}` }))).execute();
+    }
+
+    const acknowledged: Array<{ code: string; validationId: string }> = [];
+    const unexpected: Answer[] = [];
+    let cutOff = 0;
+    let killed = false;
+    const loop = async (l: number) => {
+      for (let n = l; n < codes.length && !killed; n += 16) {
+        try {
+          const r = await call(server!, 'POST', '/v1/voucher-validations', { code: codes[n] });
+          if (r.status === 200 && r.body.burned === true) acknowledged.push({ code: codes[n]!, validationId: r.body.validation.id });
+          else unexpected.push(r);
+        } catch {
+          cutOff++; // the process died under this request: it may or may not have committed
+          return;
+        }
+      }
+    };
+    const loops = Array.from({ length: 16 }, (_, l) => loop(l));
+    await sleep(1000);
+    await server!.kill9();
+    killed = true;
+    await Promise.all(loops);
+
+    expect(unexpected).toEqual([]);
+    expect(acknowledged.length).toBeGreaterThan(16);
+    expect(cutOff).toBeGreaterThan(0);
+
+    const next = await startServer(database.url);
+    const vouchers = await store.db.selectFrom('vouchers').select(['code', 'status', 'burn_validation_id']).where('program_id', '=', programId).execute();
+    const byCode = new Map(vouchers.map((v) => [v.code, v]));
+    const lost = acknowledged.filter((a) => byCode.get(a.code)?.status !== 'BURNED' || byCode.get(a.code)?.burn_validation_id !== a.validationId);
+    expect(lost, 'acknowledged burns missing after kill -9').toEqual([]);
+    // Every burned voucher, acknowledged or cut off, has exactly one BURNED_VOUCHER event, and no event lacks its burn.
+    const events = await readEvents(next, `&type=BURNED_VOUCHER&userId=${userId}`);
+    const burnedIds = vouchers.filter((v) => v.status === 'BURNED').map((v) => v.burn_validation_id);
+    expect(events.map((e) => e.data.validationId).sort()).toEqual(burnedIds.sort());
+    // And none burns again.
+    for (const { code } of acknowledged.slice(0, 20)) {
+      expect((await call(next, 'POST', '/v1/voucher-validations', { code })).body.reason).toBe('ALREADY_BURNED');
+    }
+  });
+
   it('answers every request it had received when SIGTERM arrives, exits 0, and the writes are there after a restart', async () => {
     await prepareDatabase();
     const [server] = await startTogether(1);
