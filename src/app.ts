@@ -22,6 +22,8 @@ import { registerVoucherRoutes } from './vouchers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 import type { GuessLimiter } from './validations/guess-limiter.js';
 import { registerValidationRoutes } from './validations/routes.js';
+import { registerWebhookRoutes } from './webhooks/routes.js';
+import type { WebhookSettings } from './webhooks/webhook.js';
 import { VERSION } from './version.js';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -32,12 +34,13 @@ export interface Deps {
   clock: Clock;
   write: Write;
   guessLimiter: GuessLimiter;
+  webhooks: WebhookSettings;
 }
 
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimitBytes' | 'trustProxy' | 'logLevel'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'trustProxy' | 'logLevel' | 'webhooks'>;
   /** Counts unknown codes per key; closed with the app. */
   guessLimiter: GuessLimiter;
   /** Collect process-wide metrics (CPU, memory, event loop): once per process. */
@@ -95,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
 
   const { guessLimiter } = options;
   app.addHook('onClose', () => guessLimiter.close());
-  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter };
+  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks };
 
   // The whole API surface, in one place.
   registerOpsRoutes(app, deps, registry);
@@ -107,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   registerVoucherRoutes(app, deps);
   registerValidationRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
 
   return app;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_GUESS_LIMITS, type GuessLimits } from './validations/guess-limiter.js';
+import type { WebhookSettings } from './webhooks/webhook.js';
 
 /** Where the data lives: an embedded SQLite file, or a shared PostgreSQL database. */
 export type Storage =
@@ -26,6 +27,7 @@ export interface Config {
   guessLimits: GuessLimits;
   /** Where guessing counters are shared, when set (else the database). */
   redisUrl: string | undefined;
+  webhooks: WebhookSettings;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       blockSeconds: integer('TESSERA_GUESS_BLOCK_SECONDS', DEFAULT_GUESS_LIMITS.blockSeconds, 1, 86_400),
     },
     redisUrl: redisUrl(env.REDIS_URL, problems),
+    webhooks: {
+      allowPrivate: oneOf('TESSERA_WEBHOOK_ALLOW_PRIVATE', 'false', ['true', 'false'] as const) === 'true',
+      timeoutMs: integer('TESSERA_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryBaseMs: integer('TESSERA_WEBHOOK_RETRY_BASE_MS', 10_000, 10, 3_600_000),
+      maxAgeMs: integer('TESSERA_WEBHOOK_MAX_AGE_HOURS', 24, 1, 24 * 30) * 3_600_000,
+      pollMs: integer('TESSERA_WEBHOOK_POLL_MS', 250, 10, 60_000),
+    },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

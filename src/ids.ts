@@ -10,6 +10,8 @@ export const ID_PREFIXES = {
   validation: 'val',
   event: 'evt',
   webhook: 'whk',
+  delivery: 'whd',
+  attempt: 'wha',
   apiKey: 'key',
   ledgerEntry: 'pnt',
 } as const;

@@ -7,6 +7,7 @@ import { openStore } from './db/open-store.js';
 import { sweepIdempotencyKeys } from './idempotency/run-idempotent.js';
 import { bootstrapFirstProgram } from './programs/bootstrap.js';
 import { openGuessLimiter } from './validations/guess-limiter.js';
+import { startDispatcher } from './webhooks/dispatcher.js';
 
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
@@ -50,6 +51,9 @@ export async function runServer(config: Readonly<Config> = loadConfig()): Promis
   });
 
   await app.listen({ port: config.port, host: config.host });
+  // Webhooks go out in the background; on shutdown, claiming stops and in-flight sends finish first.
+  const dispatcher = startDispatcher(store, clock, config.webhooks, app.log);
+  app.addHook('preClose', () => dispatcher.stop());
   return app;
 }
 

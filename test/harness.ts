@@ -12,10 +12,14 @@ import { openStore } from '../src/db/open-store.js';
 import type { Store } from '../src/db/store.js';
 import { createProgram } from '../src/programs/create-program.js';
 import type { Storage } from '../src/config.js';
+import type { WebhookSettings } from '../src/webhooks/webhook.js';
 import { DEFAULT_GUESS_LIMITS, type GuessLimits, openGuessLimiter } from '../src/validations/guess-limiter.js';
 
 /** The engines this run covers: SQLite always, PostgreSQL when reachable. */
 export const engines: Engine[] = inject('postgresAdminUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** Quick retries and timeouts, and receivers on 127.0.0.1 allowed. */
+export const TEST_WEBHOOK_SETTINGS: WebhookSettings = { allowPrivate: true, timeoutMs: 500, retryBaseMs: 50, maxAgeMs: 3_600_000, pollMs: 20 };
 
 /** A clock tests can move; it starts at the real time. */
 export class TestClock implements Clock {
@@ -109,7 +113,7 @@ export function useTestApp(engine: Engine, guessLimits: GuessLimits = DEFAULT_GU
     t.app = await buildApp({
       store: t.store,
       clock: t.clock,
-      config: { bodyLimitBytes: 65_536, trustProxy: false, logLevel: 'silent' },
+      config: { bodyLimitBytes: 65_536, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS },
       guessLimiter: openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
     });
     await t.app.ready();

@@ -137,6 +137,45 @@ export interface Tables {
     code_normal: string;
     voucher_id: string;
   };
+  webhooks: {
+    program_id: string;
+    id: string;
+    url: string;
+    event_types: string;
+    description: string | null;
+    secret: string;
+    after_tx_order: number;
+    after_seq: number;
+    created_at: string;
+    deleted_at: string | null;
+  };
+  webhook_deliveries: {
+    program_id: string;
+    id: string;
+    webhook_id: string;
+    event_id: string;
+    event_type: string;
+    payload: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: string;
+    lease_until: string | null;
+    lease_token: string | null;
+    last_status_code: number | null;
+    last_error: string | null;
+    created_at: string;
+    finished_at: string | null;
+  };
+  webhook_attempts: {
+    program_id: string;
+    id: string;
+    delivery_id: string;
+    attempt: number;
+    status_code: number | null;
+    duration_ms: number;
+    error: string | null;
+    created_at: string;
+  };
   idempotency_keys: {
     program_id: string;
     key: string;

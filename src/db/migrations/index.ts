@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as rewardsAndVouchers from './0002-rewards-and-vouchers.js';
 import * as validations from './0003-validations.js';
+import * as webhooks from './0004-webhooks.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-rewards-and-vouchers': rewardsAndVouchers,
   '0003-validations': validations,
+  '0004-webhooks': webhooks,
 };
