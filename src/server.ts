@@ -7,7 +7,7 @@ import { openStore } from './db/open-store.js';
 import { sweepIdempotencyKeys } from './idempotency/run-idempotent.js';
 import { bootstrapFirstProgram } from './programs/bootstrap.js';
 import { openGuessLimiter } from './validations/guess-limiter.js';
-import { startDispatcher } from './webhooks/dispatcher.js';
+import { type Dispatcher, startDispatcher } from './webhooks/dispatcher.js';
 
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
@@ -50,10 +50,12 @@ export async function runServer(config: Readonly<Config> = loadConfig()): Promis
     await app.close();
   });
 
+  // Webhooks go out in the background once the server listens; on shutdown, claiming stops and the
+  // sends in flight finish before anything else closes.
+  let dispatcher: Dispatcher | undefined;
+  app.addHook('preClose', async () => dispatcher?.stop());
   await app.listen({ port: config.port, host: config.host });
-  // Webhooks go out in the background; on shutdown, claiming stops and in-flight sends finish first.
-  const dispatcher = startDispatcher(store, clock, config.webhooks, app.log);
-  app.addHook('preClose', () => dispatcher.stop());
+  dispatcher = startDispatcher(store, clock, config.webhooks, app.log);
   return app;
 }
 

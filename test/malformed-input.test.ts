@@ -8,7 +8,7 @@ import { type TestApp, createKey, createMember, describeEachEngine } from './har
  *
  * URLs and bodies may name the suite's fixtures: `{user}` is a member of the program, `{key}` a live
  * app key, `{reward}` a ONE_TIME reward, `{voucher}` an ACTIVE voucher with a code, `{purchase}` a
- * COMPLETED purchase and `{burn}` a validation that burned a voucher. A `{fresh…}` fixture is made for its case alone, so a wrongly accepted change
+ * COMPLETED purchase, `{burn}` a validation that burned a voucher and `{webhook}` a subscription. A `{fresh…}` fixture is made for its case alone, so a wrongly accepted change
  * spoils no other case: `{freshKey}` an app key, `{freshReward}` a reward, `{freshVoucher}` an ACTIVE
  * voucher, `{freshTwoStepVoucher}` a PURCHASED one (of a TWO_STEP reward), `{freshPurchase}` a
  * COMPLETED purchase.
@@ -39,6 +39,7 @@ const REWARDS = '/v1/rewards';
 const PURCHASES = '/v1/users/{user}/purchases';
 const GIFTS = '/v1/users/{user}/gifts';
 const VALIDATIONS = '/v1/voucher-validations';
+const WEBHOOKS = '/v1/webhooks';
 const A_KEY_ID = 'key_01jz0000000000000000000000';
 const A_USER_ID = 'usr_01jz0000000000000000000000';
 
@@ -55,8 +56,9 @@ const validBody: Record<string, () => Record<string, unknown>> = {
   [PURCHASES]: () => ({ rewardId: '{reward}' }),
   [GIFTS]: () => ({ rewardId: '{reward}' }),
   [VALIDATIONS]: () => ({ code: 'PROMO-NOSUCHCODE' }),
+  [WEBHOOKS]: () => ({ url: 'https://hooks.example.com/tessera', eventTypes: ['PURCHASED_REWARD'] }),
 };
-const JSON_ROUTES = [USERS, POINTS, KEYS, REWARDS, PURCHASES, GIFTS, VALIDATIONS] as const;
+const JSON_ROUTES = [USERS, POINTS, KEYS, REWARDS, PURCHASES, GIFTS, VALIDATIONS, WEBHOOKS] as const;
 /** The first required field of each route's body: what an empty body is missing first. */
 const FIRST_REQUIRED: Record<(typeof JSON_ROUTES)[number], string> = {
   [USERS]: '/body/externalId',
@@ -66,6 +68,7 @@ const FIRST_REQUIRED: Record<(typeof JSON_ROUTES)[number], string> = {
   [PURCHASES]: '/body/rewardId',
   [GIFTS]: '/body/rewardId',
   [VALIDATIONS]: '/body/code',
+  [WEBHOOKS]: '/body/url',
 };
 const valid = (url: (typeof JSON_ROUTES)[number], change: Record<string, unknown> = {}) => ({ ...validBody[url]!(), ...change });
 const without = (url: (typeof JSON_ROUTES)[number], field: string) => {
@@ -339,6 +342,29 @@ const validationCases: Case[] = [
   { name: 'validation: an item with an unknown field', method: 'POST', url: VALIDATIONS, body: withItem({ discount: 100 }), expectStatus: 400, expectPath: '/body/basket/items/0/discount' },
 ];
 
+const webhookCases: Case[] = [
+  { name: 'webhooks: missing url', method: 'POST', url: WEBHOOKS, body: { eventTypes: ['PURCHASED_REWARD'] }, expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: url as a number', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 42 }), expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: an ftp url', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'ftp://example.com/x' }), expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: a url that is no URL', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'hooks here please' }), expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: a javascript: url', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'javascript:alert(1)' }), expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: a url with credentials', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'https://a:b@example.com/' }), expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: a url of 2001 characters', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: `https://example.com/${'x'.repeat(1981)}` }), expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: missing eventTypes', method: 'POST', url: WEBHOOKS, body: { url: 'https://example.com/' }, expectStatus: 400, expectPath: '/body/eventTypes' },
+  { name: 'webhooks: no eventTypes', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { eventTypes: [] }), expectStatus: 400, expectPath: '/body/eventTypes' },
+  { name: 'webhooks: an unknown event type', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { eventTypes: ['EVERYTHING'] }), expectStatus: 400, expectPath: '/body/eventTypes/0' },
+  { name: 'webhooks: an event type twice', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { eventTypes: ['PURCHASED_REWARD', 'PURCHASED_REWARD'] }), expectStatus: 400, expectPath: '/body/eventTypes' },
+  { name: 'webhooks: eventTypes as a string', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { eventTypes: 'PURCHASED_REWARD' }), expectStatus: 400, expectPath: '/body/eventTypes' },
+  { name: 'webhooks: description of 501 characters', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { description: 'd'.repeat(501) }), expectStatus: 400, expectPath: '/body/description' },
+  { name: 'webhooks: description with a NUL character', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { description: 'x\u0000' }), expectStatus: 400, expectPath: '/body/description' },
+  { name: 'webhooks: a secret smuggled in', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { secret: 'whsec_mine' }), expectStatus: 400, expectPath: '/body/secret' },
+  { name: 'webhook test: an unknown field', method: 'POST', url: '/v1/webhooks/{webhook}/test', body: { eventType: 'X' }, expectStatus: 400, expectPath: '/body/eventType' },
+  { name: 'webhook retry: a delivery id that is not an id', method: 'POST', url: '/v1/webhooks/{webhook}/deliveries/not-an-id/retry', body: {}, expectStatus: 400, expectPath: '/params/deliveryId' },
+  { name: 'webhook retry: a delivery id of the wrong kind', method: 'POST', url: '/v1/webhooks/{webhook}/deliveries/{voucher}/retry', body: {}, expectStatus: 400, expectPath: '/params/deliveryId' },
+  { name: 'webhook retry: a webhook id that is not an id', method: 'POST', url: '/v1/webhooks/not-an-id/deliveries/whd_01jz0000000000000000000000/retry', body: {}, expectStatus: 400, expectPath: '/params/id' },
+  { name: 'webhook retry: an unknown field', method: 'POST', url: '/v1/webhooks/{webhook}/deliveries/whd_01jz0000000000000000000000/retry', body: { force: true }, expectStatus: 400, expectPath: '/body/force' },
+];
+
 const revealCases: Case[] = [
   { name: 'reveal: an unknown field', method: 'POST', url: REVEAL, body: { code: 'MYCHOICE' }, expectStatus: 400, expectPath: '/body/code' },
   { name: 'reveal: a JSON array as body', method: 'POST', url: REVEAL, body: [], expectStatus: 400, expectPath: '/body' },
@@ -378,6 +404,8 @@ const LISTS: Array<{ url: string; wrongShapeCursor: string }> = [
   { url: '/v1/users/{user}/points', wrongShapeCursor: cursorOf(42) },
   { url: '/v1/rewards', wrongShapeCursor: cursorOf({ id: 'rwd_' }) },
   { url: '/v1/vouchers', wrongShapeCursor: cursorOf(['vch_01jz0000000000000000000000']) },
+  { url: '/v1/webhooks', wrongShapeCursor: cursorOf('usr_01jz0000000000000000000000') },
+  { url: '/v1/webhooks/{webhook}/deliveries', wrongShapeCursor: cursorOf('whk_01jz0000000000000000000000') },
 ];
 
 const listCases: Case[] = LISTS.flatMap(({ url, wrongShapeCursor }): Case[] => {
@@ -454,6 +482,10 @@ function newPathCases(): Case[] {
     { method: 'POST', path: '/v1/vouchers/{id}/reveal', prefix: 'vch', wrongKind: '{purchase}', body: {} },
     { method: 'POST', path: '/v1/vouchers/{id}/void', prefix: 'vch', wrongKind: '{user}', body: {} },
     { method: 'POST', path: '/v1/voucher-validations/{id}/reversal', prefix: 'val', wrongKind: '{voucher}', body: {} },
+    { method: 'GET', path: '/v1/webhooks/{id}', prefix: 'whk', wrongKind: '{user}' },
+    { method: 'DELETE', path: '/v1/webhooks/{id}', prefix: 'whk', wrongKind: '{reward}' },
+    { method: 'POST', path: '/v1/webhooks/{id}/test', prefix: 'whk', wrongKind: '{voucher}', body: {} },
+    { method: 'GET', path: '/v1/webhooks/{id}/deliveries', prefix: 'whk', wrongKind: '{purchase}' },
   ];
   return routes.flatMap(({ method, path, prefix, wrongKind, body }) => {
     const anId = `${prefix}_01jz0000000000000000000000`;
@@ -487,6 +519,7 @@ const cases: Case[] = [
   ...reasonCases,
   ...revealCases,
   ...validationCases,
+  ...webhookCases,
   ...voucherReadCases,
   ...listCases,
   ...filterCases,
@@ -494,7 +527,7 @@ const cases: Case[] = [
 ];
 
 /** The tables a program's rows live in; a case must change none of them. */
-const COUNTED_TABLES = ['users', 'ledger_entries', 'events', 'api_keys', 'idempotency_keys', 'rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'validations'] as const;
+const COUNTED_TABLES = ['users', 'ledger_entries', 'events', 'api_keys', 'idempotency_keys', 'rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'validations', 'webhooks', 'webhook_deliveries'] as const;
 /** Tables whose rows a wrongly accepted update would change in place: compared row by row. */
 const COMPARED_TABLES = ['rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'validations'] as const;
 
@@ -571,6 +604,7 @@ describeEachEngine('malformed input', (t) => {
     const { voucherId } = await makePurchase();
     const code = (await t.request('GET', `/v1/vouchers/${voucherId}`, undefined, { key: adminKey })).body.code;
     ids.burn = (await t.request('POST', VALIDATIONS, { code }, { key: adminKey })).body.validation.id;
+    ids.webhook = (await t.request('POST', WEBHOOKS, validBody[WEBHOOKS]!(), { key: adminKey })).body.id;
   });
 
   it('has a case for every route that takes input', async () => {

@@ -9,6 +9,7 @@ import type { Store } from '../src/db/store.js';
 import { bootstrapFirstProgram } from '../src/programs/bootstrap.js';
 import { type TestDatabase, createTestDatabase, engines, openTestStore } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, logLines, startServer } from './server-process.js';
+import { startReceiver } from './webhook-receiver.js';
 
 /**
  * Real server processes (`node src/main.ts`) sharing one database, reached over HTTP on 127.0.0.1.
@@ -315,6 +316,55 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     // And none burns again.
     for (const { code } of acknowledged.slice(0, 20)) {
       expect((await call(next, 'POST', '/v1/voucher-validations', { code })).body.reason).toBe('ALREADY_BURNED');
+    }
+  });
+
+  it('delivers the webhooks of a purchase committed just before kill -9, once restarted', async () => {
+    await prepareDatabase();
+    const receiver = await startReceiver();
+    try {
+      // The first process never gets to dispatch: its first look would come after a minute.
+      const env = { TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true', TESSERA_WEBHOOK_POLL_MS: '60000' };
+      const server = await startServer(database.url, { env });
+      const hook = await call(server, 'POST', '/v1/webhooks', { url: receiver.url('/after-crash'), eventTypes: ['PURCHASED_REWARD', 'REDEEMED_VOUCHER'] });
+      expect(hook.status).toBe(201);
+      const { code } = await voucherAndTill(server);
+      await server.kill9();
+      expect(receiver.received).toEqual([]);
+
+      const next = await startServer(database.url, { env: { ...env, TESSERA_WEBHOOK_POLL_MS: '20' } });
+      await until(() => receiver.received.length >= 2, 10_000, 'the purchase\'s two events');
+      const bodies = receiver.received.map((r) => JSON.parse(r.body));
+      expect(bodies.map((b) => b.type)).toEqual(['PURCHASED_REWARD', 'REDEEMED_VOUCHER']);
+      expect(bodies[1].data.code).toBe(code);
+      const logged = (await readEvents(next, '')).filter((e) => e.type === 'PURCHASED_REWARD' || e.type === 'REDEEMED_VOUCHER');
+      expect(bodies.map((b) => b.id)).toEqual(logged.map((e) => e.id));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it(`delivers 1,000 events once each, never twice at once, from ${engine === 'sqlite' ? 'two processes' : 'three instances'}`, async () => {
+    await prepareDatabase();
+    const receiver = await startReceiver({ delayMs: 2 });
+    try {
+      const env = { TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true', TESSERA_WEBHOOK_POLL_MS: '20' };
+      const servers = await Promise.all(Array.from({ length: instances }, () => startServer(database.url, { env })));
+      expect((await call(servers[0]!, 'POST', '/v1/webhooks', { url: receiver.url('/many'), eventTypes: ['POINTS_ADJUSTED'] })).status).toBe(201);
+      const userId = await createMember(servers[0]!);
+      const credits = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => call(servers[i % instances]!, 'POST', `/v1/users/${userId}/points`, { delta: 1, reason: `credit ${i}` })),
+      );
+      expect(credits.every((c) => c.status === 201)).toBe(true);
+      await until(() => new Set(receiver.received.map((r) => r.headers['webhook-id'])).size >= 1000, 60_000, '1,000 deliveries');
+      await sleep(500);
+      const events = await readEvents(servers[0]!, '&type=POINTS_ADJUSTED');
+      const ids = receiver.received.map((r) => String(r.headers['webhook-id']));
+      expect(new Set(ids)).toEqual(new Set(events.map((e) => e.id)));
+      expect(receiver.overlaps, 'sent again while the first send was in flight').toEqual([]);
+      expect(ids.length, 'sent more than once').toBe(1000);
+    } finally {
+      await receiver.close();
     }
   });
 

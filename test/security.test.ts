@@ -71,6 +71,9 @@ const PROGRAM_TABLES = [
   'vouchers',
   'voucher_codes',
   'validations',
+  'webhooks',
+  'webhook_deliveries',
+  'webhook_attempts',
 ] as const;
 
 /** Any id of this API, whatever its kind. */
@@ -254,6 +257,19 @@ const FIXTURES: Record<string, (t: TestApp, program: Program) => Promise<Fixture
     if (burn.body?.burned !== true) throw new Error(`the fixture validation should burn: ${JSON.stringify(burn.body)}`);
     return { id: burn.body.validation.id, observe: observeVoucher(t, program, voucher.id) };
   },
+  whk: async (t, program) => {
+    const key = program.keys.admin;
+    const created = await t.request('POST', '/v1/webhooks', { url: 'https://hooks.example.com/tessera', eventTypes: ['PURCHASED_REWARD'] }, { key });
+    if (created.status !== 201) throw new Error(`could not subscribe: ${JSON.stringify(created.body)}`);
+    const id = created.body.id;
+    return {
+      id,
+      observe: async () => ({
+        webhook: (await t.request('GET', `/v1/webhooks/${id}`, undefined, { key })).body,
+        deliveries: (await t.request('GET', `/v1/webhooks/${id}/deliveries`, undefined, { key })).body,
+      }),
+    };
+  },
   pur: async (t, program) => {
     const { userId, purchase, voucher } = await makePurchase(t, program);
     return {
@@ -305,6 +321,17 @@ const REQUESTS: Record<string, Recipe> = {
   'POST /v1/users/{id}/purchases': { body: aRewardOf },
   'POST /v1/users/{id}/gifts': { body: aRewardOf },
   'PATCH /v1/rewards/{id}': { body: async () => ({ name: 'x' }) },
+  'POST /v1/webhooks': { body: async () => ({ url: 'https://hooks.example.com/tessera', eventTypes: ['PURCHASED_REWARD'] }) },
+  // Only a FAILED delivery can be sent again: a test message, marked failed in the database.
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry': {
+    path: async (t, program) => {
+      const webhook = await FIXTURES.whk!(t, program);
+      const sent = await t.request('POST', `/v1/webhooks/${webhook.id}/test`, undefined, { key: program.keys.admin });
+      const delivery = await t.store.db.selectFrom('webhook_deliveries').select('id').where('event_id', '=', sent.body.eventId).executeTakeFirstOrThrow();
+      await t.store.db.updateTable('webhook_deliveries').set({ status: 'FAILED' }).where('id', '=', delivery.id).execute();
+      return [webhook, { id: delivery.id, observe: webhook.observe }];
+    },
+  },
   // A real code of the program, so each call burns something (unknown codes would soon be throttled).
   'POST /v1/voucher-validations': { body: async (t, program) => ({ code: (await makePurchase(t, program)).voucher.code }) },
 };

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock.js';
@@ -8,37 +6,7 @@ import { urlProblem } from '../src/webhooks/url-policy.js';
 import { type WebhookSettings } from '../src/webhooks/webhook.js';
 import { TEST_WEBHOOK_SETTINGS, type TestApp, createMember, describeEachEngine } from './harness.js';
 import { boughtBy, newReward } from './fixtures.js';
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A webhook receiver on 127.0.0.1: records every request; `answer` decides each reply (null: hang). */
-async function startReceiver() {
-  const received: Received[] = [];
-  const answers = new Map<string, (count: number) => number | null>();
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const path = request.url ?? '/';
-      received.push({ path, headers: request.headers, body });
-      const status = (answers.get(path) ?? (() => 200))(received.filter((r) => r.path === path).length);
-      if (status === null) return; // hang: the sender must time out
-      response.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    received,
-    answers,
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
+import { startReceiver } from './webhook-receiver.js';
 
 async function until<T>(what: string, read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -143,6 +111,21 @@ describeEachEngine('webhooks', (t: TestApp) => {
       expect.objectContaining({ attempt: 1, statusCode: null, error: expect.stringContaining('no answer within') }),
       expect.objectContaining({ attempt: 2, statusCode: 204, error: null }),
     ]);
+  });
+
+  it('keeps delivering to other receivers while one hangs', async () => {
+    const { adminKey } = await t.newProgram();
+    const stuck = await subscribe(adminKey, ['POINTS_ADJUSTED']);
+    const healthy = await subscribe(adminKey, ['POINTS_ADJUSTED']);
+    receiver.answers.set(stuck.path, () => null);
+    run({ ...TEST_WEBHOOK_SETTINGS, timeoutMs: 3_000 });
+    const userId = await createMember(t, adminKey);
+    for (let i = 0; i < 3; i++) await t.request('POST', `/v1/users/${userId}/points`, { delta: 1, reason: `r${i}` }, { key: adminKey });
+    const started = Date.now();
+    await until('the healthy receiver', () => receiver.received.filter((r) => r.path === healthy.path), (r) => r.length === 3);
+    // Well within one timeout of the hanging receiver, which holds only its own queue.
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(receiver.received.filter((r) => r.path === stuck.path)).toHaveLength(1);
   });
 
   it('gives up after the maximum age, and sends a failed delivery again on request', async () => {

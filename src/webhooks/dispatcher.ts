@@ -35,10 +35,12 @@ export interface Dispatcher {
 export function startDispatcher(store: Store, clock: Clock, settings: WebhookSettings, log: Logger): Dispatcher {
   let stopped = false;
   let tick: Promise<void> = Promise.resolve();
+  // Each webhook's deliveries are sent by one chain at a time; a slow receiver holds only its own.
+  const busy = new Map<string, Promise<void>>();
   const run = async () => {
     try {
       await fanOut(store, clock);
-      await sendDue(store, clock, settings, log, () => stopped);
+      await sendDue(store, clock, settings, log, busy, () => stopped);
     } catch (error) {
       log.warn({ err: error }, 'webhook dispatch failed; retrying on the next tick');
     }
@@ -52,6 +54,7 @@ export function startDispatcher(store: Store, clock: Clock, settings: WebhookSet
       stopped = true;
       clearInterval(timer);
       await tick;
+      await Promise.all(busy.values());
     },
   };
 }
@@ -88,7 +91,7 @@ async function fanOut(store: Store, clock: Clock): Promise<void> {
 type Claimed = Tables['webhook_deliveries'] & { url: string; secret: string };
 
 /** Leases the due deliveries to this instance; on PostgreSQL rows another instance is leasing are skipped. */
-async function claimDue(store: Store, clock: Clock, leaseMs: number, token: string): Promise<Claimed[]> {
+async function claimDue(store: Store, clock: Clock, leaseMs: number, token: string, skipWebhooks: string[]): Promise<Claimed[]> {
   const now = clock.now();
   const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
@@ -102,6 +105,7 @@ async function claimDue(store: Store, clock: Clock, leaseMs: number, token: stri
       .orderBy('next_attempt_at')
       .orderBy('id')
       .limit(CLAIM_BATCH);
+    if (skipWebhooks.length > 0) due = due.where('webhook_id', 'not in', skipWebhooks);
     if (engineOf(trx) === 'postgres') due = due.forUpdate().skipLocked();
     const rows = await due.execute();
     if (rows.length === 0) return [];
@@ -122,27 +126,47 @@ async function claimDue(store: Store, clock: Clock, leaseMs: number, token: stri
   });
 }
 
-async function sendDue(store: Store, clock: Clock, settings: WebhookSettings, log: Logger, stopped: () => boolean): Promise<void> {
-  while (!stopped()) {
-    const token = randomUUID();
-    // Long enough for every attempt of the batch to time out once, one webhook after another.
-    const claimed = await claimDue(store, clock, settings.timeoutMs * (CLAIM_BATCH + 1), token);
-    if (claimed.length === 0) return;
-    // One webhook's deliveries go out one after another, in the order of their events; webhooks in parallel.
-    const byWebhook = new Map<string, Claimed[]>();
-    for (const delivery of claimed) byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
-    await Promise.all(
-      [...byWebhook.values()].map(async (queue) => {
-        for (const delivery of queue) {
-          const outcome = await attempt(delivery, clock, settings);
-          await settle(store, clock, settings, delivery, token, outcome).catch((error) =>
-            log.warn({ err: error, deliveryId: delivery.id }, 'could not record a webhook attempt'),
-          );
+/**
+ * Claims what is due for the webhooks this instance is not already sending to, and starts one chain
+ * per webhook: its deliveries go out one after another, in the order of their events.
+ */
+async function sendDue(
+  store: Store,
+  clock: Clock,
+  settings: WebhookSettings,
+  log: Logger,
+  busy: Map<string, Promise<void>>,
+  stopping: () => boolean,
+): Promise<void> {
+  const token = randomUUID();
+  // Long enough for every attempt of the batch to time out once, one after another.
+  const claimed = await claimDue(store, clock, settings.timeoutMs * (CLAIM_BATCH + 1), token, [...busy.keys()]);
+  const byWebhook = new Map<string, Claimed[]>();
+  for (const delivery of claimed) byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
+  for (const [webhookId, queue] of byWebhook) {
+    const chain = (async () => {
+      for (const [i, delivery] of queue.entries()) {
+        if (stopping()) {
+          // Shutting down: what was claimed but not sent is handed back at once, not when the lease ends.
+          await release(store, token, queue.slice(i).map((d) => d.id));
+          return;
         }
-      }),
-    );
-    if (claimed.length < CLAIM_BATCH) return;
+        const outcome = await attempt(delivery, clock, settings);
+        await settle(store, clock, settings, delivery, token, outcome).catch((error) =>
+          log.warn({ err: error, deliveryId: delivery.id }, 'could not record a webhook attempt'),
+        );
+      }
+    })()
+      .catch((error) => log.warn({ err: error, webhookId }, 'webhook delivery chain failed'))
+      .finally(() => busy.delete(webhookId));
+    busy.set(webhookId, chain);
   }
+}
+
+async function release(store: Store, token: string, ids: string[]): Promise<void> {
+  await store.write((trx) =>
+    trx.updateTable('webhook_deliveries').set({ lease_until: null, lease_token: null }).where('id', 'in', ids).where('lease_token', '=', token).execute(),
+  );
 }
 
 interface Outcome {
