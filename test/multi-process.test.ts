@@ -195,31 +195,13 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     const [server] = await startTogether(1);
     const userId = await createMember(server!);
 
-    const acknowledged: LedgerEntry[] = [];
-    const unexpected: Answer[] = [];
-    let cutOff = 0;
-    let killed = false;
-    const loop = async (l: number) => {
-      for (let n = 0; n < 10_000 && !killed; n++) {
-        try {
-          const r = await call(server!, 'POST', `/v1/users/${userId}/points`, { delta: 1 + ((l + n) % 9), reason: `loop ${l} credit ${n}` });
-          if (r.status === 201) acknowledged.push(r.body);
-          else unexpected.push(r);
-        } catch {
-          cutOff++; // the process died under this request: it may or may not have committed
-          return;
-        }
-      }
-    };
-    const loops = Array.from({ length: 16 }, (_, l) => loop(l));
-    await sleep(1000);
-    await server!.kill9();
-    killed = true;
-    await Promise.all(loops);
-
-    expect(unexpected).toEqual([]);
-    expect(acknowledged.length).toBeGreaterThan(16);
-    expect(cutOff).toBeGreaterThan(0);
+    const acknowledged = await killMidTraffic(server!, (l, n) => {
+      const delta = 1 + ((l + n) % 9);
+      return {
+        request: call(server!, 'POST', `/v1/users/${userId}/points`, { delta, reason: `loop ${l} credit ${n}` }),
+        acknowledged: (r): LedgerEntry | undefined => (r.status === 201 ? r.body : undefined),
+      };
+    });
 
     const next = await startServer(database.url);
     const ledger = await readLedger(next, userId);
@@ -278,31 +260,14 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
       await store.db.insertInto('voucher_codes').values(slice.map((code) => ({ program_id: programId, code_normal: code, voucher_id: `vch_${code}` }))).execute();
     }
 
-    const acknowledged: Array<{ code: string; validationId: string }> = [];
-    const unexpected: Answer[] = [];
-    let cutOff = 0;
-    let killed = false;
-    const loop = async (l: number) => {
-      for (let n = l; n < codes.length && !killed; n += 16) {
-        try {
-          const r = await call(server!, 'POST', '/v1/voucher-validations', { code: codes[n] });
-          if (r.status === 200 && r.body.burned === true) acknowledged.push({ code: codes[n]!, validationId: r.body.validation.id });
-          else unexpected.push(r);
-        } catch {
-          cutOff++; // the process died under this request: it may or may not have committed
-          return;
-        }
-      }
-    };
-    const loops = Array.from({ length: 16 }, (_, l) => loop(l));
-    await sleep(1000);
-    await server!.kill9();
-    killed = true;
-    await Promise.all(loops);
-
-    expect(unexpected).toEqual([]);
-    expect(acknowledged.length).toBeGreaterThan(16);
-    expect(cutOff).toBeGreaterThan(0);
+    const acknowledged = await killMidTraffic(server!, (l, n) => {
+      const code = codes[l + 16 * n];
+      if (code === undefined) return null;
+      return {
+        request: call(server!, 'POST', '/v1/voucher-validations', { code }),
+        acknowledged: (r) => (r.status === 200 && r.body.burned === true ? { code, validationId: r.body.validation.id as string } : undefined),
+      };
+    });
 
     const next = await startServer(database.url);
     const vouchers = await store.db.selectFrom('vouchers').select(['code', 'status', 'burn_validation_id']).where('program_id', '=', programId).execute();
@@ -511,6 +476,45 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
 interface Answer {
   status: number;
   body: any;
+}
+
+/**
+ * Sends requests from 16 loops at once, kills the server with SIGKILL after a second, and answers
+ * the acknowledged results. Every answer must be an acknowledgement, and some requests must have
+ * been cut off by the kill (or it came too late to prove anything).
+ */
+async function killMidTraffic<T>(
+  server: ServerProcess,
+  next: (loop: number, n: number) => { request: Promise<Answer>; acknowledged: (answer: Answer) => T | undefined } | null,
+): Promise<T[]> {
+  const acknowledged: T[] = [];
+  const unexpected: Answer[] = [];
+  let cutOff = 0;
+  let killed = false;
+  const loop = async (l: number) => {
+    for (let n = 0; n < 10_000 && !killed; n++) {
+      const step = next(l, n);
+      if (step === null) return;
+      try {
+        const answer = await step.request;
+        const result = step.acknowledged(answer);
+        if (result !== undefined) acknowledged.push(result);
+        else unexpected.push(answer);
+      } catch {
+        cutOff++; // the process died under this request: it may or may not have committed
+        return;
+      }
+    }
+  };
+  const loops = Array.from({ length: 16 }, (_, l) => loop(l));
+  await sleep(1000);
+  await server.kill9();
+  killed = true;
+  await Promise.all(loops);
+  expect(unexpected).toEqual([]);
+  expect(acknowledged.length).toBeGreaterThan(16);
+  expect(cutOff).toBeGreaterThan(0);
+  return acknowledged;
 }
 
 interface LedgerEntry {
