@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock.js';
 import { type Dispatcher, retryDelay, startDispatcher } from '../src/webhooks/dispatcher.js';
-import { urlProblem } from '../src/webhooks/url-policy.js';
+import { checkedLookup, urlProblem } from '../src/webhooks/url-policy.js';
 import { type WebhookSettings } from '../src/webhooks/webhook.js';
 import { TEST_WEBHOOK_SETTINGS, type TestApp, createMember, describeEachEngine } from './harness.js';
 import { boughtBy, newReward } from './fixtures.js';
@@ -166,6 +166,13 @@ describe('webhook rules', () => {
     }
     expect(urlProblem('https://hooks.example.com/tessera', false)).toBeNull();
     expect(urlProblem('http://93.184.216.34/', false)).toBeNull();
+  });
+
+  it('checks the address a name resolves to as the connection is made', async () => {
+    const resolve = (allowPrivate: boolean) =>
+      new Promise<unknown>((done) => checkedLookup(allowPrivate)('localhost', {}, (error, address) => done(error ?? address)));
+    expect(await resolve(false)).toMatchObject({ code: 'EPRIVATE' });
+    expect(await resolve(true)).toMatch(/^(127\.0\.0\.1|::1)$/);
   });
 
   it('backs off exponentially with jitter, capped at an hour', () => {

@@ -106,7 +106,7 @@ export const toEventView = (row: { id: string; type: string; occurred_at: string
  * if it is still running at the second read, it is in the snapshot's in-progress list and shows in
  * pg_stat_activity for this database, so the horizon stays below it.
  */
-async function visibleHorizon(db: Db): Promise<number> {
+export async function visibleHorizon(db: Db): Promise<number> {
   if (engineOf(db) === 'sqlite') return Number.MAX_SAFE_INTEGER;
   const next = await sql<{ next: number }>`select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next`.execute(db);
   const open = await sql<{ oldest: number | null }>`

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
+import { engineOf } from '../db/engine.js';
 import type { Db, Tables } from '../db/tables.js';
+import { type EventPosition, visibleHorizon } from '../events/list-events.js';
 import { invalidField, notFound } from '../errors.js';
 import type { EventType } from '../events/event-types.js';
 import { newId } from '../ids.js';
@@ -31,6 +33,30 @@ export async function createWebhook(
 ): Promise<WebhookView & { secret: string }> {
   const problem = urlProblem(input.url, allowPrivate);
   if (problem) throw invalidField('/body/url', problem);
+  const start = await startOfNewEvents(db, programId);
+  const row: Tables['webhooks'] = {
+    program_id: programId,
+    id: newId('webhook'),
+    url: input.url,
+    event_types: JSON.stringify([...new Set(input.eventTypes)]),
+    description: input.description ?? null,
+    secret: newSigningSecret(),
+    after_tx_order: start[0],
+    after_seq: start[1],
+    created_at: isoNow(clock),
+    deleted_at: null,
+  };
+  await db.insertInto('webhooks').values(row).execute();
+  return { ...toWebhookView(row), secret: row.secret };
+}
+
+/**
+ * The place in the log from which events count as new. SQLite: the latest event. PostgreSQL: just
+ * below the oldest transaction that may still commit events, so none committing after the
+ * subscription is passed over (a few committed just before it may be sent too).
+ */
+async function startOfNewEvents(db: Db, programId: string): Promise<EventPosition> {
+  if (engineOf(db) === 'postgres') return [Math.max(0, (await visibleHorizon(db)) - 1), Number.MAX_SAFE_INTEGER];
   const latest = await db
     .selectFrom('events')
     .select(['tx_order', 'seq'])
@@ -39,20 +65,7 @@ export async function createWebhook(
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const row: Tables['webhooks'] = {
-    program_id: programId,
-    id: newId('webhook'),
-    url: input.url,
-    event_types: JSON.stringify([...new Set(input.eventTypes)]),
-    description: input.description ?? null,
-    secret: newSigningSecret(),
-    after_tx_order: latest?.tx_order ?? 0,
-    after_seq: latest?.seq ?? 0,
-    created_at: isoNow(clock),
-    deleted_at: null,
-  };
-  await db.insertInto('webhooks').values(row).execute();
-  return { ...toWebhookView(row), secret: row.secret };
+  return latest ? [latest.tx_order, latest.seq] : [0, 0];
 }
 
 export async function loadWebhook(db: Db, programId: string, id: string): Promise<Tables['webhooks']> {

@@ -1,5 +1,5 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import dns from 'node:dns';
+import { type LookupFunction, isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -28,12 +28,19 @@ const isPublic = (address: string): boolean => {
   return parsed.range() === 'unicast';
 };
 
-/** Checked again at send time, after DNS: a public name may resolve to a private address. */
-export async function assertDeliverable(raw: string, allowPrivate: boolean): Promise<void> {
-  const problem = urlProblem(raw, allowPrivate);
-  if (problem) throw new Error(`the URL ${problem}`);
-  if (allowPrivate) return;
-  const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [{ address: host }] : await lookup(host, { all: true });
-  if (addresses.some(({ address }) => !isPublic(address))) throw new Error(`${host} resolves to a private address`);
+/**
+ * A DNS lookup for outgoing webhook connections that refuses private addresses (unless allowed):
+ * the address checked is the one connected to.
+ */
+export function checkedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options }, (error, address, family) => {
+      if (error) return callback(error, address, family);
+      const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
+      if (!allowPrivate && addresses.some((a) => !isPublic(a))) {
+        return callback(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }), address, family);
+      }
+      callback(null, address, family);
+    });
+  };
 }
