@@ -114,6 +114,15 @@ interface Context {
 /** How long a claim holds: one attempt (bounded by the timeout), its record, and a margin. */
 const leaseUntil = ({ clock, settings }: Context) => new Date(clock.now().getTime() + 2 * settings.timeoutMs + 1000).toISOString();
 
+/** The pending deliveries of the webhook `w` of the enclosing query. */
+const pendingOf = (eb: ExpressionBuilder<{ w: Tables['webhooks']; webhook_deliveries: Tables['webhook_deliveries'] }, 'w'>) =>
+  eb
+    .selectFrom('webhook_deliveries as d')
+    .select('d.id')
+    .whereRef('d.program_id', '=', 'w.program_id')
+    .whereRef('d.webhook_id', '=', 'w.id')
+    .where('d.status', '=', 'PENDING');
+
 /**
  * Leases due deliveries to this instance, a whole webhook at a time: a webhook is claimed only while
  * no instance holds a lease on any of its deliveries (on PostgreSQL the webhook row is locked for the
@@ -129,30 +138,9 @@ async function claimDue(context: Context, token: string): Promise<Claimed[]> {
       .selectFrom('webhooks as w')
       .select(['w.program_id', 'w.id'])
       .where('w.deleted_at', 'is', null)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('webhook_deliveries as d')
-            .select('d.id')
-            .whereRef('d.program_id', '=', 'w.program_id')
-            .whereRef('d.webhook_id', '=', 'w.id')
-            .where('d.status', '=', 'PENDING')
-            .where('d.next_attempt_at', '<=', now),
-        ),
-      )
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('webhook_deliveries as l')
-              .select('l.id')
-              .whereRef('l.program_id', '=', 'w.program_id')
-              .whereRef('l.webhook_id', '=', 'w.id')
-              .where('l.status', '=', 'PENDING')
-              .where('l.lease_until', '>=', now),
-          ),
-        ),
-      )
+      // It has something due, and nothing of it is leased right now.
+      .where((eb) => eb.exists(pendingOf(eb).where('d.next_attempt_at', '<=', now)))
+      .where((eb) => eb.not(eb.exists(pendingOf(eb).where('d.lease_until', '>=', now))))
       .orderBy('w.id')
       .limit(WEBHOOKS_PER_CLAIM);
     if (busy.size > 0) hooks = hooks.where('w.id', 'not in', [...busy.keys()]);
