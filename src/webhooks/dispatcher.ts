@@ -208,6 +208,15 @@ async function renew(context: Context, token: string): Promise<Set<string>> {
  */
 async function sendDue(context: Context): Promise<void> {
   const { store, clock, settings, log, busy, shutdown } = context;
+  // A plain read first: most ticks find nothing due, and need no write transaction to learn it.
+  const anythingDue = await store.db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('status', '=', 'PENDING')
+    .where('next_attempt_at', '<=', clock.now().toISOString())
+    .limit(1)
+    .executeTakeFirst();
+  if (anythingDue === undefined) return;
   const token = randomUUID();
   const claimed = await claimDue(context, token);
   const byWebhook = new Map<string, Claimed[]>();
