@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   attempt: 'wha',
   apiKey: 'key',
   ledgerEntry: 'pnt',
+  upload: 'upl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -45,6 +46,6 @@ export function idPattern(kind: IdKind): string {
 }
 
 /** A fresh secret for API keys and signing secrets: 192 random bits. */
-export function newSecret(prefix: string): string {
-  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+export function newSecret(prefix: string, encoding: 'base64url' | 'base64' = 'base64url'): string {
+  return `${prefix}_${randomBytes(24).toString(encoding)}`;
 }

@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { type Engine, engineOf } from './engine.js';
-import type { Db } from './tables.js';
+import type { Db, Tables } from './tables.js';
 
 /**
  * A query built and compiled once per engine, then run with fresh parameter values. Building and
@@ -45,4 +45,15 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...params: A) =
     const parameters = query.parameters.map((value, i) => (slots[i]! >= 0 ? params[slots[i]!] : value));
     return db.executeQuery<R>({ ...query, parameters });
   };
+}
+
+/**
+ * A prepared insert of one row into `table`: `columns` names, in a fixed order, every column a row
+ * carries, so the statement is the same for every row.
+ */
+export function preparedInsert<T extends keyof Tables, R extends Partial<Tables[T]>>(table: T, columns: readonly (keyof R & string)[]) {
+  const insert = prepared((db: Db, ...values: unknown[]) =>
+    db.insertInto(table).values(Object.fromEntries(columns.map((column, i) => [column, values[i]])) as never),
+  );
+  return (db: Db, row: R) => insert(db, ...columns.map((column) => row[column]));
 }

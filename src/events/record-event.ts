@@ -1,5 +1,5 @@
-import { prepared } from '../db/prepared.js';
-import type { Db } from '../db/tables.js';
+import { preparedInsert } from '../db/prepared.js';
+import type { Db, Tables } from '../db/tables.js';
 import { newId } from '../ids.js';
 import type { EventType, EventView } from './event-types.js';
 
@@ -19,10 +19,16 @@ export async function recordEvent(
     userId: event.userId ?? null,
     data: event.data,
   };
-  await insertEvent(db, programId, view.id, view.type, view.userId, JSON.stringify(view.data), view.occurredAt);
+  await insertEvent(db, {
+    program_id: programId,
+    id: view.id,
+    type: view.type,
+    user_id: view.userId,
+    data: JSON.stringify(view.data),
+    occurred_at: view.occurredAt,
+  });
   return view;
 }
 
-const insertEvent = prepared((db: Db, programId: string, id: string, type: string, userId: string | null, data: string, occurredAt: string) =>
-  db.insertInto('events').values({ program_id: programId, id, type, user_id: userId, data, occurred_at: occurredAt }),
-);
+type NewEvent = Omit<Tables['events'], 'seq' | 'tx_order'>;
+const insertEvent = preparedInsert<'events', NewEvent>('events', ['program_id', 'id', 'type', 'user_id', 'data', 'occurred_at']);

@@ -1,4 +1,4 @@
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -37,7 +37,7 @@ export async function postEntry(
     reason: entry.reason,
     created_at: entry.createdAt,
   };
-  await insertEntry(db, row.program_id, row.id, row.user_id, row.kind, row.delta, row.balance_after, row.reason, row.created_at);
+  await insertEntry(db, row);
   return toLedgerEntryView(row);
 }
 
@@ -52,16 +52,6 @@ const moveBalance = prepared((db: Db, programId: string, userId: string, delta: 
     .returning('balance'),
 );
 
-const insertEntry = prepared(
-  (db: Db, programId: string, id: string, userId: string, kind: string, delta: number, balanceAfter: number, reason: string, createdAt: string) =>
-    db.insertInto('ledger_entries').values({
-      program_id: programId,
-      id,
-      user_id: userId,
-      kind,
-      delta,
-      balance_after: balanceAfter,
-      reason,
-      created_at: createdAt,
-    }),
-);
+const insertEntry = preparedInsert<'ledger_entries', Tables['ledger_entries']>('ledger_entries', [
+  'program_id', 'id', 'user_id', 'kind', 'delta', 'balance_after', 'reason', 'created_at',
+]);

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { normalizeCode } from '../codes/normalize-code.js';
 import { engineOf } from '../db/engine.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError, invalidField } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
@@ -203,10 +203,7 @@ const VALIDATION_COLUMNS = [
   'program_id', 'id', 'voucher_id', 'code', 'valid', 'reason', 'burned', 'venue', 'reference', 'key_id', 'discount', 'response', 'created_at',
 ] as const satisfies readonly (keyof NewValidation)[];
 
-const insertValidationRow = prepared((db: Db, ...values: NewValidation[keyof NewValidation][]) =>
-  db.insertInto('validations').values(Object.fromEntries(VALIDATION_COLUMNS.map((column, i) => [column, values[i]])) as NewValidation),
-);
-const insertValidation = (db: Db, row: NewValidation) => insertValidationRow(db, ...VALIDATION_COLUMNS.map((column) => row[column]));
+const insertValidation = preparedInsert<'validations', NewValidation>('validations', VALIDATION_COLUMNS);
 
 const burnVoucher = prepared((db: Db, programId: string, voucherId: string, now: string, validationId: string) =>
   db

@@ -220,7 +220,11 @@ async function sendDue(context: Context): Promise<void> {
   const token = randomUUID();
   const claimed = await claimDue(context, token);
   const byWebhook = new Map<string, Claimed[]>();
-  for (const delivery of claimed) byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
+  for (const delivery of claimed) {
+    const queue = byWebhook.get(delivery.webhook_id);
+    if (queue) queue.push(delivery);
+    else byWebhook.set(delivery.webhook_id, [delivery]);
+  }
   for (const [webhookId, queue] of byWebhook) {
     const chain = (async () => {
       for (const [i, delivery] of queue.entries()) {
