@@ -16,6 +16,7 @@ import { type Write, makeWrite } from './http/write.js';
 import { registerApiKeyRoutes } from './keys/routes.js';
 import { registerLedgerRoutes } from './ledger/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { registerPoolRoutes } from './pools/routes.js';
 import { registerPurchaseRoutes } from './purchases/routes.js';
 import { registerRewardRoutes } from './rewards/routes.js';
 import { registerVoucherRoutes } from './vouchers/routes.js';
@@ -35,12 +36,13 @@ export interface Deps {
   write: Write;
   guessLimiter: GuessLimiter;
   webhooks: WebhookSettings;
+  uploadLimitBytes: number;
 }
 
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimitBytes' | 'trustProxy' | 'logLevel' | 'webhooks'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'uploadLimitBytes' | 'trustProxy' | 'logLevel' | 'webhooks'>;
   /** Counts unknown codes per key; closed with the app. */
   guessLimiter: GuessLimiter;
   /** Collect process-wide metrics (CPU, memory, event loop): once per process. */
@@ -98,7 +100,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
 
   const { guessLimiter } = options;
   app.addHook('onClose', () => guessLimiter.close());
-  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks };
+  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks, uploadLimitBytes: config.uploadLimitBytes };
 
   // The whole API surface, in one place.
   registerOpsRoutes(app, deps, registry);
@@ -106,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   registerUserRoutes(app, deps);
   registerLedgerRoutes(app, deps);
   registerRewardRoutes(app, deps);
+  registerPoolRoutes(app, deps);
   registerPurchaseRoutes(app, deps);
   registerVoucherRoutes(app, deps);
   registerValidationRoutes(app, deps);

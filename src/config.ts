@@ -21,6 +21,8 @@ export interface Config {
   pgPoolSize: number;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Largest pool upload; uploads are streamed, so this bounds disk and time, not memory. */
+  uploadLimitBytes: number;
   bootstrapAdminKey: string | undefined;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pgPoolSize: integer('TESSERA_PG_POOL_SIZE', 8, 1, 200),
     logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     bodyLimitBytes: integer('TESSERA_BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
+    uploadLimitBytes: integer('TESSERA_UPLOAD_LIMIT_BYTES', 268_435_456, 1024, 17_179_869_184),
     bootstrapAdminKey,
     shutdownTimeoutMs: integer('TESSERA_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     trustProxy: oneOf('TESSERA_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',

@@ -113,7 +113,7 @@ export function useTestApp(engine: Engine, guessLimits: GuessLimits = DEFAULT_GU
     t.app = await buildApp({
       store: t.store,
       clock: t.clock,
-      config: { bodyLimitBytes: 65_536, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS },
+      config: { bodyLimitBytes: 65_536, uploadLimitBytes: 8_388_608, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS },
       guessLimiter: openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
     });
     await t.app.ready();

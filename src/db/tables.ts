@@ -132,10 +132,28 @@ export interface Tables {
     reversed_by_key_id: string | null;
     created_at: string;
   };
+  /** Every code of a program in normal form, whatever its kind: the primary key keeps them unique. */
   voucher_codes: {
     program_id: string;
     code_normal: string;
-    voucher_id: string;
+    kind: Generated<CodeKind>;
+    /** The voucher holding it; null for a pool code not handed out yet, and for a static code. */
+    voucher_id: string | null;
+    /** POOL and STATIC: the reward it belongs to and the code exactly as it was given. */
+    reward_id: string | null;
+    code: string | null;
+    /** POOL: the upload it came in, and its line there (codes are handed out in this order). */
+    upload_id: string | null;
+    line: number | null;
+  };
+  code_uploads: {
+    program_id: string;
+    id: string;
+    reward_id: string;
+    received: number;
+    added: number;
+    key_id: string | null;
+    created_at: string;
   };
   webhooks: {
     program_id: string;
@@ -185,6 +203,8 @@ export interface Tables {
     created_at: string;
   };
 }
+
+export type CodeKind = 'GENERATED' | 'POOL' | 'STATIC';
 
 /** A database handle, or a transaction: domain functions take this and work inside either. */
 export type Db = Kysely<Tables>;

@@ -9,6 +9,8 @@ import { runIdempotent } from '../idempotency/run-idempotent.js';
 export interface WriteOptions<T> {
   /** What an idempotent replay may show of the response: secrets shown once are left out. */
   replayable?: (body: T) => unknown;
+  /** What identifies the request's body when it was streamed rather than parsed (a digest of it). */
+  bodyDigest?: string;
 }
 
 export type Write = <T>(
@@ -20,9 +22,9 @@ export type Write = <T>(
 ) => Promise<void>;
 
 /** What makes two requests "the same" for an idempotency key: route, path and body (key order ignored). */
-function fingerprint(request: FastifyRequest): string {
+function fingerprint(request: FastifyRequest, bodyDigest: string | undefined): string {
   return createHash('sha256')
-    .update(`${request.method} ${request.url.split('?')[0]}\n${stringify(request.body ?? null)}`)
+    .update(`${request.method} ${request.url.split('?')[0]}\n${bodyDigest ?? stringify(request.body ?? null)}`)
     .digest('hex');
 }
 
@@ -42,7 +44,7 @@ export function makeWrite(store: Store, clock: Clock): Write {
       runIdempotent(
         trx,
         clock,
-        { programId: request.caller.programId, key, fingerprint: fingerprint(request) },
+        { programId: request.caller.programId, key, fingerprint: fingerprint(request, options.bodyDigest) },
         async (db) => {
           const body = await work(db);
           return { status, body, stored: options.replayable ? options.replayable(body) : body };

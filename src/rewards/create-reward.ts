@@ -6,6 +6,7 @@ import { columnsOf, type RewardView } from './reward.js';
 import { getReward } from './get-reward.js';
 import { type RewardInput, applyInput, givenFields } from './reward-input.js';
 import { checkRewardRules } from './reward-rules.js';
+import { registerStaticCode } from './static-code.js';
 
 /** Adds a reward to the catalogue. A POOL reward starts with no stock: its codes are its stock. */
 export async function createReward(db: Db, clock: Clock, programId: string, input: RewardInput): Promise<RewardView> {
@@ -26,5 +27,6 @@ export async function createReward(db: Db, clock: Clock, programId: string, inpu
       updated_at: now,
     })
     .execute();
+  if (settings.codeType === 'STATIC') await registerStaticCode(db, programId, id, settings.staticCode!);
   return getReward(db, clock, programId, id);
 }

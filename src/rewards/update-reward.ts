@@ -6,6 +6,7 @@ import { SETTING_COLUMNS, columnsOf, type RewardView, settingsOf } from './rewar
 import { getReward, loadReward } from './get-reward.js';
 import { type RewardInput, applyInput, givenFields } from './reward-input.js';
 import { checkRewardRules } from './reward-rules.js';
+import { changeStaticCode } from './static-code.js';
 
 /** Changes a reward's settings; its code type, and the format of codes already issued, stay. */
 export async function updateReward(
@@ -37,6 +38,9 @@ export async function updateReward(
     .where('id', '=', rewardId)
     .execute();
   if (given.has('validUntil')) await applyValidUntil(db, programId, rewardId, settings.validUntil);
+  if (given.has('staticCode') && settings.staticCode !== row.static_code) {
+    await changeStaticCode(db, programId, rewardId, settings.staticCode!);
+  }
   return getReward(db, clock, programId, rewardId);
 }
 

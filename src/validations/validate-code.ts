@@ -11,6 +11,7 @@ import type { Incentive } from '../rewards/reward.js';
 import { VOUCHER_VIEW_COLUMNS, type VoucherView, toVoucherView } from '../vouchers/voucher.js';
 import { type Basket, type Discount, computeDiscount } from './discount.js';
 import type { GuessLimiter } from './guess-limiter.js';
+import { type Found, asSharedVoucher, findStaticCode, memberVoucherOf } from './static-code.js';
 import type { ValidationReason } from './validation.js';
 
 export interface ValidationRequest {
@@ -36,11 +37,6 @@ export interface ValidationAnswer {
   discount?: Discount;
 }
 
-type Found = Pick<Tables['vouchers'], (typeof VOUCHER_VIEW_COLUMNS)[number] | 'program_id' | 'burn_validation_id'> & {
-  reward_name: string;
-  reward_venues: string | null;
-  reward_incentives: string;
-};
 
 function codeQuery(db: Db, programId: string, codeNormal: string) {
   return db
@@ -87,7 +83,7 @@ async function belongsTo(db: Db, voucher: Found, userId: string): Promise<boolea
 }
 
 /** Why the voucher may not be used here and now, or null when it may (its owner is checked first). */
-function refusal(voucher: Found, venue: string | null, now: string): ValidationReason | null {
+function refusal(voucher: Pick<Found, 'status' | 'expires_at' | 'reward_venues'>, venue: string | null, now: string): ValidationReason | null {
   if (voucher.status === 'VOIDED') return 'VOIDED';
   if (voucher.status === 'PURCHASED') return 'NOT_REVEALED';
   if (voucher.status === 'BURNED') return 'ALREADY_BURNED';
@@ -131,19 +127,28 @@ export async function validateCode(
   const dryRun = request.dryRun === true;
   const venue = venueOf(caller, request.venue);
   const now = clock.now().toISOString();
-  const voucher = await findByCode(db, caller.programId, normalizeCode(request.code), !dryRun);
+  const codeNormal = normalizeCode(request.code);
+  let voucher = await findByCode(db, caller.programId, codeNormal, !dryRun);
+  // A static code is no one voucher's: with a member named, it stands for that member's voucher.
+  const shared = voucher ? undefined : await findStaticCode(db, caller.programId, codeNormal);
+  if (shared && request.userId !== undefined) voucher = await memberVoucherOf(db, shared, request.userId);
 
   // An unknown code may be a guess: counted per key, and past the limit refused (nothing recorded).
-  if (!voucher) await guesses.countMiss(caller.keyId);
-  const wrongUser = voucher !== undefined && request.userId !== undefined && !(await belongsTo(db, voucher, request.userId));
+  if (!voucher && !shared) await guesses.countMiss(caller.keyId);
+  const wrongUser =
+    request.userId !== undefined && (shared ? voucher === undefined : voucher !== undefined && !(await belongsTo(db, voucher, request.userId)));
 
-  if (!dryRun && voucher && !wrongUser && request.reference !== undefined) {
+  if (!dryRun && !shared && voucher && !wrongUser && request.reference !== undefined) {
     const replay = await burnRepeated(db, voucher, caller, venue, request.reference);
     if (replay) return replay;
   }
 
-  let reason: ValidationReason | null = !voucher ? 'NOT_FOUND' : wrongUser ? 'WRONG_USER' : refusal(voucher, venue, now);
-  const incentives = voucher ? (JSON.parse(voucher.reward_incentives) as Incentive[]) : [];
+  let reason: ValidationReason | null;
+  if (!voucher && !shared) reason = 'NOT_FOUND';
+  else if (wrongUser) reason = 'WRONG_USER';
+  else reason = refusal(voucher ?? asSharedVoucher(shared!), venue, now);
+  const source = voucher ?? shared;
+  const incentives = source ? (JSON.parse(source.reward_incentives) as Incentive[]) : [];
   let discount: Discount | undefined;
   if (reason === null && request.basket !== undefined) {
     const outcome = computeDiscount(incentives, request.basket);
@@ -152,7 +157,8 @@ export async function validateCode(
     else throw invalidField('/body/basket/currency', `this voucher's incentives are in ${outcome.expected}`);
   }
 
-  const burned = !dryRun && reason === null;
+  // A static code is never used up: it is checked and recorded, not burned.
+  const burned = !dryRun && reason === null && !shared;
   const validationId = newId('validation');
   const answer: ValidationAnswer = {
     valid: reason === null,
@@ -165,8 +171,8 @@ export async function validateCode(
   if (voucher) {
     const after = burned ? { ...voucher, status: 'BURNED', burned_at: now, burn_validation_id: validationId } : voucher;
     answer.voucher = toVoucherView(after, now);
-    answer.reward = { id: voucher.reward_id, name: voucher.reward_name };
   }
+  if (source) answer.reward = { id: source.reward_id, name: source.reward_name };
   if (discount) answer.discount = discount;
   if (dryRun) return answer;
 

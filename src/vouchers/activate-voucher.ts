@@ -4,6 +4,7 @@ import { normalizeCode } from '../codes/normalize-code.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
+import { takePoolCode } from '../pools/take-pool-code.js';
 import { earlier, validityEnd } from './voucher.js';
 
 /** Fresh codes tried before concluding the reward's code space is too full. */
@@ -33,7 +34,10 @@ async function claimUniqueCode(db: Db, reward: Tables['rewards'], voucherId: str
 async function codeFor(db: Db, reward: Tables['rewards'], voucherId: string): Promise<string> {
   if (reward.code_type === 'STATIC') return reward.static_code!;
   if (reward.code_type === 'ONE_TIME') return claimUniqueCode(db, reward, voucherId);
-  throw new AppError('OUT_OF_STOCK', 'The code pool is empty');
+  // The sale reserved a code of the pool (its stock), so one is there unless the data was changed by hand.
+  const code = await takePoolCode(db, reward, voucherId);
+  if (code === null) throw new AppError('OUT_OF_STOCK', `Reward ${reward.id}'s code pool is empty`);
+  return code;
 }
 
 /**
@@ -56,6 +60,8 @@ export async function activateVoucher(
     activated_at: activatedAt,
     validity_ends_at: validityEndsAt,
     expires_at: earlier(validityEndsAt, reward.valid_until),
+    // A pool code handed out is spent: a refund from now on gives no stock back.
+    ...(reward.code_type === 'POOL' ? { took_stock: 0 } : {}),
   };
   const row = await db
     .updateTable('vouchers')

@@ -3,9 +3,10 @@ import { isoNow } from '../clock.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
+import { notePoolLevel } from '../pools/pool-level-events.js';
 
 /**
- * Takes one unit of the reward's stock and of the member's per-user allowance, each with one
+ * Takes one unit of the reward's stock (for a POOL reward, one of its unsold codes) and of the member's per-user allowance, each with one
  * guarded statement, and creates the voucher as PURCHASED. Runs inside the caller's transaction.
  */
 export async function issueVoucher(
@@ -24,9 +25,14 @@ export async function issueVoucher(
       .where('program_id', '=', programId)
       .where('id', '=', reward.id)
       .where('stock', '>', 0)
+      .returning('stock')
       .executeTakeFirst();
-    if (taken.numUpdatedRows === 0n) throw new AppError('OUT_OF_STOCK', `Reward ${reward.id} is out of stock`);
+    if (taken === undefined) {
+      throw new AppError('OUT_OF_STOCK', reward.code_type === 'POOL' ? `Reward ${reward.id}'s code pool is empty` : `Reward ${reward.id} is out of stock`);
+    }
     tookStock = true;
+    // A POOL reward's stock is its codes not yet sold: each sale reserves one, handed out at activation.
+    if (reward.code_type === 'POOL') await notePoolLevel(db, clock, reward, taken.stock!);
   }
   const limit = reward.per_user_limit;
   const counted = await db

@@ -3,6 +3,7 @@ import * as foundation from './0001-foundation.js';
 import * as rewardsAndVouchers from './0002-rewards-and-vouchers.js';
 import * as validations from './0003-validations.js';
 import * as webhooks from './0004-webhooks.js';
+import * as codePools from './0005-code-pools.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-rewards-and-vouchers': rewardsAndVouchers,
   '0003-validations': validations,
   '0004-webhooks': webhooks,
+  '0005-code-pools': codePools,
 };

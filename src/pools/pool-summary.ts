@@ -1,0 +1,36 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/tables.js';
+
+export interface PoolSummary {
+  /** Every code ever added to the pool. */
+  total: number;
+  /** Not handed out yet. */
+  available: number;
+  /** Handed to a voucher (never returned: someone has seen it). */
+  issued: number;
+}
+
+/**
+ * The condition of the partial index `pool_codes_available`, written out literally: an index on a
+ * condition serves only queries that state the same condition, not a bound parameter.
+ */
+export const isAvailablePoolCode = sql<boolean>`kind = 'POOL' and voucher_id is null`;
+
+export async function poolSummary(db: Db, programId: string, rewardId: string): Promise<PoolSummary> {
+  const added = await db
+    .selectFrom('code_uploads')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('added'), sql<number>`0`).as('total'))
+    .where('program_id', '=', programId)
+    .where('reward_id', '=', rewardId)
+    .executeTakeFirstOrThrow();
+  const left = await db
+    .selectFrom('voucher_codes')
+    .select((eb) => eb.fn.countAll<number>().as('available'))
+    .where('program_id', '=', programId)
+    .where('reward_id', '=', rewardId)
+    .where(isAvailablePoolCode)
+    .executeTakeFirstOrThrow();
+  const total = Number(added.total);
+  const available = Number(left.available);
+  return { total, available, issued: total - available };
+}

@@ -1,0 +1,74 @@
+import type { Readable } from 'node:stream';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Api, Deps } from '../app.js';
+import { AppError } from '../errors.js';
+import { IdParams, IdempotencyHeaders, responses } from '../http/schemas.js';
+import { loadReward } from '../rewards/get-reward.js';
+import { addPoolCodes } from './add-pool-codes.js';
+import { assertPoolReward } from './pool-reward.js';
+import { poolSummary } from './pool-summary.js';
+import { PoolSummary, UploadQuery, UploadReport } from './schemas.js';
+import { stageUpload } from './stage-upload.js';
+import { UPLOAD_FORMATS, type UploadFormat } from './upload-formats.js';
+
+const tags = ['code pools'];
+
+export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitBytes }: Deps): void {
+  // Uploads are streamed: in this scope the body reaches the handler unread, whatever its size.
+  app.register(async (plain) => {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser([...UPLOAD_FORMATS], (_request, payload, done) => done(null, payload));
+
+    scope.post(
+      '/v1/rewards/:id/codes',
+      {
+        config: { roles: ['admin'] },
+        schema: {
+          tags,
+          summary: 'Upload codes to a POOL reward: text/plain (a code a line), text/csv (first column) or {"codes": [...]}',
+          consumes: [...UPLOAD_FORMATS],
+          params: IdParams('reward'),
+          querystring: UploadQuery,
+          headers: IdempotencyHeaders,
+          response: responses({ 201: UploadReport }),
+        },
+      },
+      async (request, reply) => {
+        const format = request.headers['content-type']?.split(';')[0]!.trim().toLowerCase() as UploadFormat;
+        if (typeof (request.body as Readable | undefined)?.pipe !== 'function') {
+          throw new AppError('VALIDATION_FAILED', 'Send the codes as text/plain, text/csv or application/json', [
+            { path: '/body', message: 'is required' },
+          ]);
+        }
+        const { programId } = request.caller;
+        // Refused before a large body is read for nothing.
+        assertPoolReward(await loadReward(store.db, programId, request.params.id));
+        const staged = await stageUpload(request.body as Readable, format, {
+          limitBytes: uploadLimitBytes,
+          ...(request.query.header === undefined ? {} : { header: request.query.header }),
+        });
+        try {
+          await write(request, reply, 201, (trx) => addPoolCodes(trx, clock, programId, request.params.id, staged, request.caller.keyId), {
+            bodyDigest: `${format} ${request.query.header ?? ''} ${staged.digest}`,
+          });
+        } finally {
+          await staged.discard();
+        }
+      },
+    );
+  });
+
+  app.get(
+    '/v1/rewards/:id/codes/summary',
+    {
+      config: { roles: ['admin'] },
+      schema: { tags, summary: "A POOL reward's codes: total, available, issued", params: IdParams('reward'), response: responses({ 200: PoolSummary }) },
+    },
+    async (request) => {
+      const reward = await loadReward(store.db, request.caller.programId, request.params.id);
+      assertPoolReward(reward);
+      return poolSummary(store.db, reward.program_id, reward.id);
+    },
+  );
+}

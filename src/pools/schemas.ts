@@ -1,0 +1,41 @@
+import { Type } from 'typebox';
+import { Id, Timestamp } from '../http/schemas.js';
+
+export const PoolSummary = Type.Object({
+  total: Type.Integer({ description: 'Every code ever added to the pool' }),
+  available: Type.Integer({ description: 'Not handed out yet' }),
+  issued: Type.Integer({ description: 'Handed to a voucher; never returned to the pool' }),
+});
+
+const Tally = (description: string) =>
+  Type.Object(
+    { count: Type.Integer(), lines: Type.Array(Type.Integer(), { description: 'The first line numbers of this kind (JSON: positions in the array)' }) },
+    { description },
+  );
+
+export const UploadReport = Type.Object({
+  uploadId: Id('upload'),
+  rewardId: Id('reward'),
+  received: Type.Integer({ description: 'Lines (or array elements) read' }),
+  added: Type.Integer(),
+  duplicated: Tally('Its normal form was already added by an earlier line of this upload'),
+  alreadyPresent: Tally('The program already has a code with this normal form (a pool, generated or static code of any reward)'),
+  invalid: Type.Object({
+    ...Tally('Not a usable code').properties,
+    empty: Tally('Blank'),
+    tooLong: Tally('Longer than 128 characters'),
+    notPrintable: Tally('Holds characters outside printable ASCII'),
+    notText: Tally('JSON only: an element that is not a string'),
+  }),
+  pool: PoolSummary,
+  createdAt: Timestamp,
+});
+
+export const UploadQuery = Type.Object(
+  {
+    header: Type.Optional(
+      Type.Boolean({ description: 'CSV: whether the first record is a header. Default: it is when its first field reads "code"' }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,58 @@
+import { sql } from 'kysely';
+import type { Db, Tables } from '../db/tables.js';
+import { VOUCHER_VIEW_COLUMNS } from '../vouchers/voucher.js';
+
+/** A voucher a code leads to, with what its reward says about validating it. */
+export type Found = Pick<Tables['vouchers'], (typeof VOUCHER_VIEW_COLUMNS)[number] | 'program_id' | 'burn_validation_id'> & {
+  reward_name: string;
+  reward_venues: string | null;
+  reward_incentives: string;
+};
+
+/** A STATIC reward's one code, shared by all its vouchers, and what its reward says about validating it. */
+export interface StaticCode {
+  program_id: string;
+  reward_id: string;
+  reward_name: string;
+  reward_venues: string | null;
+  reward_incentives: string;
+  valid_until: string | null;
+}
+
+/** The STATIC reward whose code this is, if it is one. */
+export async function findStaticCode(db: Db, programId: string, codeNormal: string): Promise<StaticCode | undefined> {
+  return db
+    .selectFrom('voucher_codes as c')
+    .innerJoin('rewards as r', (join) => join.onRef('r.program_id', '=', 'c.program_id').onRef('r.id', '=', 'c.reward_id'))
+    .select(['r.program_id', 'r.id as reward_id', 'r.name as reward_name', 'r.venues as reward_venues', 'r.incentives as reward_incentives', 'r.valid_until'])
+    .where('c.program_id', '=', programId)
+    .where('c.code_normal', '=', codeNormal)
+    .where('c.kind', '=', 'STATIC')
+    .executeTakeFirst();
+}
+
+/**
+ * The member's voucher of a STATIC reward (by internal id or externalId), the most usable one
+ * first: an ACTIVE one, else the latest. Undefined when the member holds none.
+ */
+export async function memberVoucherOf(db: Db, code: StaticCode, userId: string): Promise<Found | undefined> {
+  const row = await db
+    .selectFrom('vouchers as v')
+    .innerJoin('users as u', (join) => join.onRef('u.program_id', '=', 'v.program_id').onRef('u.id', '=', 'v.user_id'))
+    .select([...VOUCHER_VIEW_COLUMNS.map((column) => `v.${column}` as const), 'v.program_id', 'v.burn_validation_id'])
+    .where('v.program_id', '=', code.program_id)
+    .where('v.reward_id', '=', code.reward_id)
+    .where((eb) => eb.or([eb('u.id', '=', userId), eb('u.external_id', '=', userId)]))
+    .orderBy(sql`case when v.status = 'ACTIVE' then 0 else 1 end`)
+    .orderBy('v.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { ...row, reward_name: code.reward_name, reward_venues: code.reward_venues, reward_incentives: code.reward_incentives };
+}
+
+/** A static code as a voucher that is always active until the reward's validUntil. */
+export const asSharedVoucher = (code: StaticCode): Pick<Found, 'status' | 'expires_at' | 'reward_venues'> => ({
+  status: 'ACTIVE',
+  expires_at: code.valid_until,
+  reward_venues: code.reward_venues,
+});
