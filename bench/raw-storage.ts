@@ -145,14 +145,14 @@ async function prepareBurnDatabase(storage: Storage): Promise<void> {
       ? [
           sql`insert into vouchers (program_id, id, user_id, reward_id, status, code, took_stock, created_at)
               select 'prg_bench', 'vch_' || g, 'usr_bench', 'rwd_bench', 'ACTIVE', 'C' || g, 0, ${now} from generate_series(0, ${BURN_CODES - 1}) g`,
-          sql`insert into voucher_codes select 'prg_bench', 'C' || g, 'vch_' || g from generate_series(0, ${BURN_CODES - 1}) g`,
+          sql`insert into voucher_codes (program_id, code_normal, voucher_id) select 'prg_bench', 'C' || g, 'vch_' || g from generate_series(0, ${BURN_CODES - 1}) g`,
           sql`analyze`,
         ]
       : [
           sql`with recursive g(n) as (select 0 union all select n + 1 from g where n < ${BURN_CODES - 1})
               insert into vouchers (program_id, id, user_id, reward_id, status, code, took_stock, created_at)
               select 'prg_bench', 'vch_' || n, 'usr_bench', 'rwd_bench', 'ACTIVE', 'C' || n, 0, ${now} from g`,
-          sql`insert into voucher_codes select 'prg_bench', code, id from vouchers`,
+          sql`insert into voucher_codes (program_id, code_normal, voucher_id) select 'prg_bench', code, id from vouchers`,
         ];
     for (const statement of seed) await statement.execute(store.db);
   } finally {

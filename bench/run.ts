@@ -9,10 +9,12 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import SQLite from 'better-sqlite3';
 import { rawPostgres, rawPostgresBurn, rawSqlite, rawSqliteBurn } from './raw-storage.js';
+import { UPLOAD_CODES, memoryOf, rawPostgresCopy, rawSqliteBulkLoad, uploadToServer, writeCodesFile } from './upload.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
-/** BENCH_ONLY=validations skips the points and purchase scenarios (and SQLite relaxed). */
+/** BENCH_ONLY=validations runs only the validation rows (and skips SQLite relaxed); BENCH_ONLY=uploads only the uploads. */
 const VALIDATIONS_ONLY = process.env.BENCH_ONLY === 'validations';
+const UPLOADS_ONLY = process.env.BENCH_ONLY === 'uploads';
 const ADMIN_KEY = 'tsk_bench_admin_key_0123456789abcdef';
 const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(import.meta.dirname, '..');
@@ -207,6 +209,51 @@ async function benchValidations(label: string, url: string, databaseUrl: string,
   }
 }
 
+/** A fresh server on `databaseUrl` uploads the codes file to a POOL reward; its peak memory is read off /proc. */
+async function benchUpload(label: string, databaseUrl: string, codesFile: string, ceiling: number): Promise<void> {
+  const { url, child } = await start(['dist/main.js'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', TESSERA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY });
+  const reward = await api(url, 'POST', '/v1/rewards', { name: 'Partner codes', pricePoints: 1, codeType: 'POOL', incentives: [] });
+  const before = memoryOf(child.pid!);
+  progress(`${label}: uploading ${UPLOAD_CODES.toLocaleString('en-US')} codes`);
+  const { rate, added } = await uploadToServer(url, ADMIN_KEY, reward.id, codesFile);
+  const after = memoryOf(child.pid!);
+  if (added !== UPLOAD_CODES) console.warn(`  only ${added} of ${UPLOAD_CODES} codes were added`);
+  rows.push({
+    scenario: `${label}: upload ${UPLOAD_CODES.toLocaleString('en-US')} codes (text/plain, one request)`,
+    connections: 1,
+    rate,
+    note: `${(rate / ceiling).toFixed(2)} of the ceiling; server peak RSS ${after.peakMb} MB, ${before.peakMb} MB before`,
+  });
+  await stop(child);
+}
+
+async function benchUploads(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-upload-'));
+  const codesFile = writeCodesFile(dir);
+  progress('raw SQLite bulk load');
+  const sqliteCeiling = await rawSqliteBulkLoad(codesFile);
+  rows.push({ scenario: `ceiling: raw better-sqlite3 bulk load of ${UPLOAD_CODES.toLocaleString('en-US')} codes (one prepared insert, one transaction)`, connections: 'loop', rate: sqliteCeiling });
+  await benchUpload('SQLite strict', `file:${path.join(dir, 'upload.db')}`, codesFile, sqliteCeiling);
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  try {
+    await admin.connect();
+    progress('raw PostgreSQL COPY');
+    const pgCeiling = await rawPostgresCopy(PG_ADMIN_URL, codesFile);
+    rows.push({ scenario: `ceiling: raw pg COPY of ${UPLOAD_CODES.toLocaleString('en-US')} codes (one transaction)`, connections: 1, rate: pgCeiling });
+    const name = `tessera_bench_upload_${Date.now()}`;
+    await admin.query(`create database ${name}`);
+    const dbUrl = new URL(PG_ADMIN_URL);
+    dbUrl.pathname = `/${name}`;
+    await benchUpload('PostgreSQL strict', dbUrl.toString(), codesFile, pgCeiling);
+    await admin.query(`drop database ${name} with (force)`);
+  } catch (error) {
+    console.warn(`PostgreSQL uploads skipped: ${(error as Error).message}`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 async function main() {
   console.log(`Tessera benchmark: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${DURATION_S} s per run\n`);
 
@@ -216,6 +263,12 @@ async function main() {
     rows.push({ scenario: 'ceiling: bare Fastify POST', connections, ...r });
   }
   await stop(bare.child);
+
+  if (UPLOADS_ONLY) {
+    await benchUploads();
+    printTable();
+    return;
+  }
 
   progress('raw SQLite');
   rows.push({ scenario: 'ceiling: raw better-sqlite3 credit, synchronous=FULL', connections: 'loop', rate: rawSqlite('FULL'), note: 'one fsync per commit' });
@@ -245,13 +298,19 @@ async function main() {
   } finally {
     await admin.end().catch(() => {});
   }
+  if (!VALIDATIONS_ONLY) await benchUploads();
+  printTable();
+}
 
+function printTable(): void {
   const bareRate = rows.find((r) => r.scenario.startsWith('ceiling: bare') && r.connections === 32)?.rate ?? 1;
-  console.log('| scenario | connections | req/s | p50 ms | p99 ms | vs bare Fastify (32) |');
+  console.log('| scenario | connections | req/s (uploads: codes/s) | p50 ms | p99 ms | vs bare Fastify (32) |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) {
+    // An upload's rate is codes, not requests: it compares with its own ceiling (in its note).
+    const vsBare = r.scenario.includes(' codes') ? '' : (r.rate / bareRate).toFixed(2);
     console.log(
-      `| ${r.scenario}${r.note ? ` (${r.note})` : ''} | ${r.connections} | ${Math.round(r.rate).toLocaleString('en-US')} | ${r.p50 ?? ''} | ${r.p99 ?? ''} | ${(r.rate / bareRate).toFixed(2)} |`,
+      `| ${r.scenario}${r.note ? ` (${r.note})` : ''} | ${r.connections} | ${Math.round(r.rate).toLocaleString('en-US')} | ${r.p50 ?? ''} | ${r.p99 ?? ''} | ${vsBare} |`,
     );
   }
 }

@@ -5,6 +5,7 @@ import { type Config, loadConfig } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openStore } from './db/open-store.js';
 import { sweepIdempotencyKeys } from './idempotency/run-idempotent.js';
+import { sweepAbandonedUploads } from './pools/pending-upload.js';
 import { bootstrapFirstProgram } from './programs/bootstrap.js';
 import { openGuessLimiter } from './validations/guess-limiter.js';
 import { type Dispatcher, startDispatcher } from './webhooks/dispatcher.js';
@@ -40,6 +41,7 @@ export async function runServer(config: Readonly<Config> = loadConfig()): Promis
 
   const sweeper = setInterval(() => {
     sweepIdempotencyKeys(store.db, clock).catch((error) => app.log.warn({ err: error }, 'idempotency sweep failed'));
+    sweepAbandonedUploads(store, clock).catch((error) => app.log.warn({ err: error }, 'sweep of abandoned uploads failed'));
   }, SWEEP_EVERY_MS);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));

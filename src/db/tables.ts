@@ -150,10 +150,14 @@ export interface Tables {
     program_id: string;
     id: string;
     reward_id: string;
+    /** PENDING while it arrives (its codes are held but not handed out), then COMPLETE. */
+    status: string;
     received: number;
     added: number;
     key_id: string | null;
     created_at: string;
+    /** When its last batch arrived: a PENDING upload silent for long is removed. */
+    heartbeat_at: string;
   };
   webhooks: {
     program_id: string;

@@ -11,6 +11,8 @@ export interface WriteOptions<T> {
   replayable?: (body: T) => unknown;
   /** What identifies the request's body when it was streamed rather than parsed (a digest of it). */
   bodyDigest?: string;
+  /** Runs before a replayed response is sent, when the work did not run. */
+  onReplay?: () => Promise<void>;
 }
 
 export type Write = <T>(
@@ -51,7 +53,10 @@ export function makeWrite(store: Store, clock: Clock): Write {
         },
       ),
     );
-    if (response.replayed) reply.header('idempotent-replayed', 'true');
+    if (response.replayed) {
+      await options.onReplay?.();
+      reply.header('idempotent-replayed', 'true');
+    }
     await reply.code(response.status).send(response.body);
   };
 }

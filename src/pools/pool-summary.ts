@@ -16,12 +16,17 @@ export interface PoolSummary {
  */
 export const isAvailablePoolCode = sql<boolean>`kind = 'POOL' and voucher_id is null`;
 
+/** Codes of uploads still arriving are in the register but not in the pool yet. */
+export const ofCompleteUpload = sql<boolean>`exists (select 1 from code_uploads u where u.program_id = voucher_codes.program_id and u.id = voucher_codes.upload_id and u.status = 'COMPLETE')`;
+
+/** A pool's codes, counting only completed uploads. */
 export async function poolSummary(db: Db, programId: string, rewardId: string): Promise<PoolSummary> {
   const added = await db
     .selectFrom('code_uploads')
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('added'), sql<number>`0`).as('total'))
     .where('program_id', '=', programId)
     .where('reward_id', '=', rewardId)
+    .where('status', '=', 'COMPLETE')
     .executeTakeFirstOrThrow();
   const left = await db
     .selectFrom('voucher_codes')
@@ -29,6 +34,7 @@ export async function poolSummary(db: Db, programId: string, rewardId: string): 
     .where('program_id', '=', programId)
     .where('reward_id', '=', rewardId)
     .where(isAvailablePoolCode)
+    .where(ofCompleteUpload)
     .executeTakeFirstOrThrow();
   const total = Number(added.total);
   const available = Number(left.available);

@@ -4,11 +4,10 @@ import type { Api, Deps } from '../app.js';
 import { AppError } from '../errors.js';
 import { IdParams, IdempotencyHeaders, responses } from '../http/schemas.js';
 import { loadReward } from '../rewards/get-reward.js';
-import { addPoolCodes } from './add-pool-codes.js';
 import { assertPoolReward } from './pool-reward.js';
 import { poolSummary } from './pool-summary.js';
 import { PoolSummary, UploadQuery, UploadReport } from './schemas.js';
-import { stageUpload } from './stage-upload.js';
+import { receiveUpload, settleUpload } from './receive-upload.js';
 import { UPLOAD_FORMATS, type UploadFormat } from './upload-formats.js';
 
 const tags = ['code pools'];
@@ -41,20 +40,18 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
             { path: '/body', message: 'is required' },
           ]);
         }
-        const { programId } = request.caller;
+        const { programId, keyId } = request.caller;
+        const rewardId = request.params.id;
         // Refused before a large body is read for nothing.
-        assertPoolReward(await loadReward(store.db, programId, request.params.id));
-        const staged = await stageUpload(request.body as Readable, format, {
+        assertPoolReward(await loadReward(store.db, programId, rewardId));
+        const header = request.query.header;
+        const { upload, digest } = await receiveUpload(store, clock, { programId, rewardId, keyId }, request.body as Readable, format, {
           limitBytes: uploadLimitBytes,
-          ...(request.query.header === undefined ? {} : { header: request.query.header }),
+          ...(header === undefined ? {} : { header }),
         });
-        try {
-          await write(request, reply, 201, (trx) => addPoolCodes(trx, clock, programId, request.params.id, staged, request.caller.keyId), {
-            bodyDigest: `${format} ${request.query.header ?? ''} ${staged.digest}`,
-          });
-        } finally {
-          await staged.discard();
-        }
+        await settleUpload(store, clock, upload, (complete, giveUp) =>
+          write(request, reply, 201, complete, { bodyDigest: `${format} header=${header ?? ''} ${digest}`, onReplay: giveUp }),
+        );
       },
     );
   });

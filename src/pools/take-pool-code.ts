@@ -1,9 +1,9 @@
 import { engineOf } from '../db/engine.js';
 import type { Db, Tables } from '../db/tables.js';
-import { isAvailablePoolCode } from './pool-summary.js';
+import { isAvailablePoolCode, ofCompleteUpload } from './pool-summary.js';
 
 /**
- * Hands the first unused code of the reward's pool (in upload order) to `voucherId`, with one guarded
+ * Hands the first unused code of the reward's pool (in upload order, completed uploads only) to `voucherId`, with one guarded
  * statement; null when none is left. On PostgreSQL a code another transaction is taking is skipped,
  * not waited for, and the register's row lock keeps it from being handed out twice.
  */
@@ -14,6 +14,7 @@ export async function takePoolCode(db: Db, reward: Pick<Tables['rewards'], 'prog
     .where('program_id', '=', reward.program_id)
     .where('reward_id', '=', reward.id)
     .where(isAvailablePoolCode)
+    .where(ofCompleteUpload)
     .orderBy('upload_id')
     .orderBy('line')
     .limit(1);

@@ -46,13 +46,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('program_id', 'text', (c) => c.notNull())
     .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('reward_id', 'text', (c) => c.notNull())
+    // PENDING while its batches arrive (its codes are held in the register, not handed out), then COMPLETE.
+    .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('received', 'bigint', (c) => c.notNull())
     .addColumn('added', 'bigint', (c) => c.notNull())
     .addColumn('key_id', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('heartbeat_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('code_uploads_pk', ['program_id', 'id'])
     .execute();
   await db.schema.createIndex('code_uploads_by_reward').on('code_uploads').columns(['program_id', 'reward_id', 'id']).execute();
+  await db.schema.createIndex('code_uploads_pending').on('code_uploads').columns(['status', 'heartbeat_at']).execute();
 }
 
 async function createRegister(db: Kysely<any>, name: string): Promise<void> {
@@ -60,8 +64,6 @@ async function createRegister(db: Kysely<any>, name: string): Promise<void> {
     .createTable(name)
     .addColumn('program_id', 'text', (c) => c.notNull())
     .addColumn('code_normal', 'text', (c) => c.notNull())
-    // GENERATED, POOL or STATIC.
-    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('GENERATED'))
     // The voucher holding the code; null for a pool code not handed out yet, and for a static code.
     .addColumn('voucher_id', 'text')
     // POOL and STATIC: the reward the code belongs to, and the code as it was given to us.
@@ -70,6 +72,8 @@ async function createRegister(db: Kysely<any>, name: string): Promise<void> {
     // POOL: the upload it came in and its line there.
     .addColumn('upload_id', 'text')
     .addColumn('line', 'integer')
+    // GENERATED, POOL or STATIC. (Columns in the order PostgreSQL's added ones take.)
+    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('GENERATED'))
     .addPrimaryKeyConstraint('voucher_codes_pk', ['program_id', 'code_normal'])
     .execute();
 }

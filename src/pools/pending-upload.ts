@@ -1,0 +1,202 @@
+import { sql } from 'kysely';
+import type { Clock } from '../clock.js';
+import { isoNow } from '../clock.js';
+import { engineOf } from '../db/engine.js';
+import type { Store } from '../db/store.js';
+import type { Db } from '../db/tables.js';
+import { AppError } from '../errors.js';
+import { newId } from '../ids.js';
+import { loadReward } from '../rewards/get-reward.js';
+import { assertPoolReward } from './pool-reward.js';
+import { poolSummary } from './pool-summary.js';
+import { type InvalidTallies, type Tally, type UploadReport, count, emptyTally } from './upload-report.js';
+
+/**
+ * An upload arrives in batches, each written in a short transaction of its own, so a large upload
+ * never holds the database (other writes, SQLite's one writer, PostgreSQL's event horizon) for
+ * more than a batch. Its codes enter the register at once, which keeps them unique, but stay out of
+ * the pool until the upload completes: a PENDING upload's codes are never handed out, and a failed
+ * or abandoned one is removed whole. So an upload adds all its codes, or none.
+ */
+export interface PendingUpload {
+  programId: string;
+  rewardId: string;
+  uploadId: string;
+  received: number;
+  added: number;
+  duplicated: Tally;
+  alreadyPresent: Tally;
+  invalid: InvalidTallies;
+}
+
+/** A code ready to be added: where it stood, as given (trimmed), and in normal form. */
+export interface UploadEntry {
+  line: number;
+  code: string;
+  normal: string;
+}
+
+/** An upload whose last batch is older than this is taken to be abandoned (its sender died). */
+export const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+
+export async function beginUpload(db: Db, clock: Clock, programId: string, rewardId: string, keyId: string | null): Promise<string> {
+  assertPoolReward(await loadReward(db, programId, rewardId));
+  const id = newId('upload');
+  const now = isoNow(clock);
+  await db
+    .insertInto('code_uploads')
+    .values({ program_id: programId, id, reward_id: rewardId, status: 'PENDING', received: 0, added: 0, key_id: keyId, created_at: now, heartbeat_at: now })
+    .execute();
+  return id;
+}
+
+/**
+ * Adds what it can of a batch to the register in one statement (a code whose normal form is taken is
+ * skipped); answers the normal forms it added.
+ */
+async function insertBatch(db: Db, upload: PendingUpload, entries: UploadEntry[]): Promise<Set<string>> {
+  const rows = JSON.stringify(entries.map((e) => ({ l: e.line, c: e.code, n: e.normal })));
+  const { programId, rewardId, uploadId } = upload;
+  const query =
+    engineOf(db) === 'postgres'
+      ? sql<{ code_normal: string }>`
+          insert into voucher_codes (program_id, code_normal, kind, reward_id, code, upload_id, line)
+          select ${programId}, x.n, 'POOL', ${rewardId}, x.c, ${uploadId}, x.l
+          from json_to_recordset(${rows}::json) as x(l integer, c text, n text)
+          on conflict do nothing
+          returning code_normal`
+      : // "where true" tells SQLite's parser that "on conflict" belongs to the insert, not a join.
+        sql<{ code_normal: string }>`
+          insert into voucher_codes (program_id, code_normal, kind, reward_id, code, upload_id, line)
+          select ${programId}, value ->> 'n', 'POOL', ${rewardId}, value ->> 'c', ${uploadId}, value ->> 'l'
+          from json_each(${rows}) where true
+          on conflict do nothing
+          returning code_normal`;
+  const { rows: added } = await query.execute(db);
+  return new Set(added.map((row) => row.code_normal));
+}
+
+/** For normal forms that are taken: the upload holding each (null: not a pool code). */
+async function holdersOf(db: Db, programId: string, normals: string[]): Promise<Map<string, string | null>> {
+  if (normals.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('voucher_codes')
+    .select(['code_normal', 'upload_id'])
+    .where('program_id', '=', programId)
+    .where('code_normal', 'in', normals)
+    .execute();
+  return new Map(rows.map((row) => [row.code_normal, row.upload_id]));
+}
+
+/**
+ * Writes one batch in the caller's transaction and tallies it into `upload`: each line is added,
+ * duplicated (an earlier line of this upload added its normal form) or already present (another
+ * code of the program has it). Tallies change only once the batch is committed: see `receiveUpload`.
+ */
+export async function addBatch(db: Db, clock: Clock, upload: PendingUpload, batch: UploadEntry[]) {
+  // The first line of each normal form in the batch speaks for the rest of them.
+  const first = new Map<string, UploadEntry>();
+  for (const entry of batch) if (!first.has(entry.normal)) first.set(entry.normal, entry);
+  const inserted = await insertBatch(db, upload, [...first.values()]);
+  const holders = await holdersOf(db, upload.programId, [...first.keys()].filter((normal) => !inserted.has(normal)));
+  await db
+    .updateTable('code_uploads')
+    .set({ heartbeat_at: isoNow(clock) })
+    .where('program_id', '=', upload.programId)
+    .where('id', '=', upload.uploadId)
+    .where('status', '=', 'PENDING')
+    .execute();
+  return {
+    apply: () => {
+      upload.added += inserted.size;
+      for (const entry of batch) {
+        const addedHere = inserted.has(entry.normal);
+        if (addedHere && first.get(entry.normal) === entry) continue;
+        const ours = addedHere || holders.get(entry.normal) === upload.uploadId;
+        count(ours ? upload.duplicated : upload.alreadyPresent, entry.line);
+      }
+    },
+  };
+}
+
+/**
+ * Puts a received upload's codes into the pool, in the caller's transaction: the upload becomes
+ * COMPLETE and the reward's stock grows by what it added. Refused if the upload was given up meanwhile.
+ */
+export async function completeUpload(db: Db, clock: Clock, upload: PendingUpload): Promise<UploadReport> {
+  const now = isoNow(clock);
+  const completed = await db
+    .updateTable('code_uploads')
+    .set({ status: 'COMPLETE', received: upload.received, added: upload.added, heartbeat_at: now })
+    .where('program_id', '=', upload.programId)
+    .where('id', '=', upload.uploadId)
+    .where('status', '=', 'PENDING')
+    .executeTakeFirst();
+  if (completed.numUpdatedRows === 0n) {
+    throw new AppError('CONFLICT', `Upload ${upload.uploadId} was given up before it completed (no batch for ${ABANDONED_AFTER_MS / 60_000} minutes); send it again`);
+  }
+  if (upload.added > 0) {
+    await db
+      .updateTable('rewards')
+      .set((eb) => ({ stock: eb('stock', '+', upload.added), updated_at: now }))
+      .where('program_id', '=', upload.programId)
+      .where('id', '=', upload.rewardId)
+      .execute();
+  }
+  return {
+    uploadId: upload.uploadId,
+    rewardId: upload.rewardId,
+    received: upload.received,
+    added: upload.added,
+    duplicated: upload.duplicated,
+    alreadyPresent: upload.alreadyPresent,
+    invalid: upload.invalid,
+    pool: await poolSummary(db, upload.programId, upload.rewardId),
+    createdAt: now,
+  };
+}
+
+const REMOVE_BATCH = 10_000;
+
+/** Removes a PENDING upload and its codes, a batch at a time. A COMPLETE upload is left alone. */
+export async function abandonUpload(store: Store, programId: string, uploadId: string): Promise<void> {
+  const upload = await store.db.selectFrom('code_uploads').select(['reward_id', 'status']).where('program_id', '=', programId).where('id', '=', uploadId).executeTakeFirst();
+  if (upload === undefined || upload.status !== 'PENDING') return;
+  for (;;) {
+    const removed = await store.write(async (trx) => {
+      const batch = trx
+        .selectFrom('voucher_codes')
+        .select('code_normal')
+        .where('program_id', '=', programId)
+        .where('reward_id', '=', upload.reward_id)
+        .where('upload_id', '=', uploadId)
+        .where(sql<boolean>`kind = 'POOL' and voucher_id is null`)
+        .limit(REMOVE_BATCH);
+      const result = await trx.deleteFrom('voucher_codes').where('program_id', '=', programId).where('code_normal', 'in', batch).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+    if (removed < REMOVE_BATCH) break;
+  }
+  await store.write((trx) =>
+    trx.deleteFrom('code_uploads').where('program_id', '=', programId).where('id', '=', uploadId).where('status', '=', 'PENDING').execute(),
+  );
+}
+
+/** Removes the uploads whose sender stopped sending long ago (a process killed mid-upload). */
+export async function sweepAbandonedUploads(store: Store, clock: Clock): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - ABANDONED_AFTER_MS).toISOString();
+  const stale = await store.db.selectFrom('code_uploads').select(['program_id', 'id']).where('status', '=', 'PENDING').where('heartbeat_at', '<', cutoff).execute();
+  for (const upload of stale) await abandonUpload(store, upload.program_id, upload.id);
+  return stale.length;
+}
+
+export const newPendingUpload = (programId: string, rewardId: string, uploadId: string, invalid: InvalidTallies): PendingUpload => ({
+  programId,
+  rewardId,
+  uploadId,
+  received: 0,
+  added: 0,
+  duplicated: emptyTally(),
+  alreadyPresent: emptyTally(),
+  invalid,
+});

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import type { Clock } from '../clock.js';
+import { normalizeCode } from '../codes/normalize-code.js';
+import type { Store } from '../db/store.js';
+import { AppError, invalidField } from '../errors.js';
+import { MAX_CODE_CHARS } from '../rewards/reward-rules.js';
+import type { Db } from '../db/tables.js';
+import { type PendingUpload, type UploadEntry, abandonUpload, addBatch, beginUpload, completeUpload, newPendingUpload } from './pending-upload.js';
+import { type UploadFormat, readUpload } from './upload-formats.js';
+import { type InvalidReason, type UploadReport, count, emptyInvalidTallies } from './upload-report.js';
+
+/** Codes written per transaction: enough to amortise a commit, few enough to keep others waiting briefly. */
+const BATCH = 5000;
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/** Why a code cannot go into a pool, or null when it can. */
+export function codeProblem(raw: unknown): InvalidReason | null {
+  if (typeof raw !== 'string') return 'notText';
+  const code = raw.trim();
+  if (code === '') return 'empty';
+  if (code.length > MAX_CODE_CHARS) return 'tooLong';
+  if (!PRINTABLE_ASCII.test(code)) return 'notPrintable';
+  return null;
+}
+
+/** Counts and hashes the body as it passes, and stops it once it grows beyond `limitBytes`. */
+function meter(body: Readable, limitBytes: number) {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > limitBytes) {
+        done(new AppError('PAYLOAD_TOO_LARGE', `An upload may be at most ${limitBytes} bytes (TESSERA_UPLOAD_LIMIT_BYTES)`));
+        return;
+      }
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  body.on('error', (error) => stream.destroy(error));
+  body.pipe(stream);
+  return { stream, digest: () => hash.digest('hex') };
+}
+
+export interface ReceivedUpload {
+  upload: PendingUpload;
+  /** SHA-256 of the body as received: what makes a retry "the same upload". */
+  digest: string;
+}
+
+/**
+ * Reads an upload body to its end at the sender's pace, checking each code and writing them a batch
+ * (one short transaction) at a time into a PENDING upload; memory stays flat however long it is.
+ * The caller completes it (`completeUpload`) or gives it up (`abandonUpload`). On any failure here
+ * the upload is removed before the error is passed on.
+ */
+export async function receiveUpload(
+  store: Store,
+  clock: Clock,
+  target: { programId: string; rewardId: string; keyId: string | null },
+  body: Readable,
+  format: UploadFormat,
+  options: { limitBytes: number; header?: boolean },
+): Promise<ReceivedUpload> {
+  const { programId, rewardId } = target;
+  const uploadId = await store.write((trx) => beginUpload(trx, clock, programId, rewardId, target.keyId));
+  const upload = newPendingUpload(programId, rewardId, uploadId, emptyInvalidTallies());
+  const metered = meter(body, options.limitBytes);
+  const write = async (batch: UploadEntry[]) => (await store.write((trx) => addBatch(trx, clock, upload, batch))).apply();
+  try {
+    let batch: UploadEntry[] = [];
+    const readOptions = options.header === undefined ? {} : { header: options.header };
+    for await (const { line, raw } of readUpload(metered.stream, format, readOptions)) {
+      upload.received++;
+      const problem = codeProblem(raw);
+      if (problem !== null) {
+        count(upload.invalid, line);
+        count(upload.invalid[problem], line);
+        continue;
+      }
+      const code = (raw as string).trim();
+      batch.push({ line, code, normal: normalizeCode(code) });
+      if (batch.length === BATCH) {
+        await write(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await write(batch);
+    if (upload.received === 0) throw invalidField('/body', 'holds no codes');
+  } catch (error) {
+    metered.stream.destroy();
+    await abandonUpload(store, programId, uploadId);
+    throw error;
+  }
+  return { upload, digest: metered.digest() };
+}
+
+/**
+ * Completes a received upload in the one transaction `finish` runs `complete` in (an idempotent
+ * write, say), or removes it when that transaction failed or never ran `complete` (a replay, which
+ * may call `giveUp` to remove it before answering).
+ */
+export async function settleUpload<T>(
+  store: Store,
+  clock: Clock,
+  upload: PendingUpload,
+  finish: (complete: (trx: Db) => Promise<UploadReport>, giveUp: () => Promise<void>) => Promise<T>,
+): Promise<T> {
+  let ran = false;
+  let settled = false;
+  const giveUp = () => abandonUpload(store, upload.programId, upload.uploadId);
+  try {
+    const result = await finish(async (trx) => {
+      const report = await completeUpload(trx, clock, upload);
+      ran = true;
+      return report;
+    }, giveUp);
+    settled = ran;
+    return result;
+  } finally {
+    // An upload that did complete is not PENDING, and is left alone.
+    if (!settled) await giveUp();
+  }
+}
