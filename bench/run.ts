@@ -214,12 +214,12 @@ async function benchUpload(label: string, databaseUrl: string, codesFile: string
   const { url, child } = await start(['dist/main.js'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', TESSERA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY });
   const reward = await api(url, 'POST', '/v1/rewards', { name: 'Partner codes', pricePoints: 1, codeType: 'POOL', incentives: [] });
   const before = memoryOf(child.pid!);
-  progress(`${label}: uploading ${UPLOAD_CODES.toLocaleString('en-US')} codes`);
-  const { rate, added } = await uploadToServer(url, ADMIN_KEY, reward.id, codesFile);
+  progress(`${label}: uploading ${path.basename(codesFile)}`);
+  const { rate, added, received } = await uploadToServer(url, ADMIN_KEY, reward.id, codesFile);
   const after = memoryOf(child.pid!);
-  if (added !== UPLOAD_CODES) console.warn(`  only ${added} of ${UPLOAD_CODES} codes were added`);
+  if (added !== received) console.warn(`  only ${added} of ${received} codes were added`);
   rows.push({
-    scenario: `${label}: upload ${UPLOAD_CODES.toLocaleString('en-US')} codes (text/plain, one request)`,
+    scenario: `${label}: upload ${received.toLocaleString('en-US')} codes (text/plain, one request)`,
     connections: 1,
     rate,
     note: `${(rate / ceiling).toFixed(2)} of the ceiling; server peak RSS ${after.peakMb} MB, ${before.peakMb} MB before`,
@@ -234,6 +234,8 @@ async function benchUploads(): Promise<void> {
   const sqliteCeiling = await rawSqliteBulkLoad(codesFile);
   rows.push({ scenario: `ceiling: raw better-sqlite3 bulk load of ${UPLOAD_CODES.toLocaleString('en-US')} codes (one prepared insert, one transaction)`, connections: 'loop', rate: sqliteCeiling });
   await benchUpload('SQLite strict', `file:${path.join(dir, 'upload.db')}`, codesFile, sqliteCeiling);
+  // A tenth of the codes, on a fresh server: its peak memory beside the full upload's shows memory does not grow with the upload.
+  await benchUpload('SQLite strict', `file:${path.join(dir, 'upload-small.db')}`, writeCodesFile(dir, UPLOAD_CODES / 10), sqliteCeiling);
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   try {
     await admin.connect();

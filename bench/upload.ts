@@ -17,14 +17,14 @@ import { openStore } from '../src/db/open-store.js';
 
 export const UPLOAD_CODES = Number(process.env.BENCH_UPLOAD_CODES ?? 1_000_000);
 
-/** A file of UPLOAD_CODES random partner codes (`PARTNER-` and 10 symbols), one a line. */
-export function writeCodesFile(dir: string): string {
-  const file = path.join(dir, 'codes.txt');
+/** A file of `codes` random partner codes (`PARTNER-` and 10 symbols), one a line. */
+export function writeCodesFile(dir: string, codes = UPLOAD_CODES): string {
+  const file = path.join(dir, `codes-${codes}.txt`);
   const out = fs.openSync(file, 'w');
-  for (let done = 0; done < UPLOAD_CODES; done += 10_000) {
+  for (let done = 0; done < codes; done += 10_000) {
     const bytes = randomBytes(10_000 * 10);
     let chunk = '';
-    for (let i = 0; i < Math.min(10_000, UPLOAD_CODES - done); i++) {
+    for (let i = 0; i < Math.min(10_000, codes - done); i++) {
       let code = 'PARTNER-';
       for (let j = 0; j < 10; j++) code += CODE_ALPHABET[bytes[i * 10 + j]! & 31];
       chunk += `${code}\n`;
@@ -115,7 +115,7 @@ export function memoryOf(pid: number): { peakMb: number; nowMb: number } {
 }
 
 /** Streams the file to the server's upload endpoint, as `tessera codes upload` does. Codes per second. */
-export async function uploadToServer(url: string, key: string, rewardId: string, file: string): Promise<{ rate: number; added: number }> {
+export async function uploadToServer(url: string, key: string, rewardId: string, file: string): Promise<{ rate: number; added: number; received: number }> {
   const started = performance.now();
   const response = await fetch(`${url}/v1/rewards/${rewardId}/codes`, {
     method: 'POST',
@@ -125,5 +125,5 @@ export async function uploadToServer(url: string, key: string, rewardId: string,
   } as RequestInit);
   const report = (await response.json()) as { added: number; received: number };
   if (!response.ok) throw new Error(`upload refused: ${JSON.stringify(report)}`);
-  return { rate: report.received / ((performance.now() - started) / 1000), added: report.added };
+  return { rate: report.received / ((performance.now() - started) / 1000), added: report.added, received: report.received };
 }

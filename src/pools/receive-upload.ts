@@ -11,7 +11,7 @@ import { type UploadFormat, readUpload } from './upload-formats.js';
 import { type InvalidReason, type UploadReport, count, emptyInvalidTallies } from './upload-report.js';
 
 /** Codes written per transaction: enough to amortise a commit, few enough to keep others waiting briefly. */
-const BATCH = 5000;
+const BATCH = 10_000;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 

@@ -8,7 +8,7 @@ import { assertPoolReward } from './pool-reward.js';
 import { poolSummary } from './pool-summary.js';
 import { PoolSummary, UploadQuery, UploadReport } from './schemas.js';
 import { receiveUpload, settleUpload } from './receive-upload.js';
-import { UPLOAD_FORMATS, type UploadFormat } from './upload-formats.js';
+import { UPLOAD_FORMATS, uploadFormatOf } from './upload-formats.js';
 
 const tags = ['code pools'];
 
@@ -34,16 +34,15 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
         },
       },
       async (request, reply) => {
-        const format = request.headers['content-type']?.split(';')[0]!.trim().toLowerCase() as UploadFormat;
+        // Without a body, the app's hook has set {} for the stream the parser would have passed.
         if (typeof (request.body as Readable | undefined)?.pipe !== 'function') {
           throw new AppError('VALIDATION_FAILED', 'Send the codes as text/plain, text/csv or application/json', [
             { path: '/body', message: 'is required' },
           ]);
         }
+        const format = uploadFormatOf(request.headers['content-type']);
         const { programId, keyId } = request.caller;
         const rewardId = request.params.id;
-        // Refused before a large body is read for nothing.
-        assertPoolReward(await loadReward(store.db, programId, rewardId));
         const header = request.query.header;
         const { upload, digest } = await receiveUpload(store, clock, { programId, rewardId, keyId }, request.body as Readable, format, {
           limitBytes: uploadLimitBytes,

@@ -14,6 +14,10 @@ export interface UploadedCode {
 export const UPLOAD_FORMATS = ['text/plain', 'text/csv', 'application/json'] as const;
 export type UploadFormat = (typeof UPLOAD_FORMATS)[number];
 
+/** The format a Content-Type header names (its parameters, such as a charset, aside). */
+export const uploadFormatOf = (contentType: string | undefined): UploadFormat =>
+  (contentType ?? '').split(';')[0]!.trim().toLowerCase() as UploadFormat;
+
 /** The body cannot be read in its format at all (broken JSON, an unclosed CSV quote). */
 const malformed = (message: string) => invalidField('/body', message);
 
