@@ -39,16 +39,39 @@ export interface UploadEntry {
 /** An upload whose last batch is older than this is taken to be abandoned (its sender died). */
 export const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 
-export async function beginUpload(db: Db, clock: Clock, programId: string, rewardId: string, keyId: string | null): Promise<string> {
+/**
+ * Opens a PENDING upload, or answers the one of the program already arriving: uploads of a program
+ * take turns (a unique index allows one PENDING upload a program), so a code held by an upload is
+ * never contested by another still arriving, whose outcome is not known yet.
+ */
+export async function beginUpload(
+  db: Db,
+  clock: Clock,
+  programId: string,
+  rewardId: string,
+  keyId: string | null,
+): Promise<{ uploadId: string } | { busyWith: { id: string; heartbeat_at: string } | undefined }> {
   assertPoolReward(await loadReward(db, programId, rewardId));
   const id = newId('upload');
   const now = isoNow(clock);
-  await db
+  const opened = await db
     .insertInto('code_uploads')
     .values({ program_id: programId, id, reward_id: rewardId, status: 'PENDING', received: 0, added: 0, key_id: keyId, created_at: now, heartbeat_at: now })
-    .execute();
-  return id;
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  if (opened.numInsertedOrUpdatedRows !== 0n) return { uploadId: id };
+  const busyWith = await db
+    .selectFrom('code_uploads')
+    .select(['id', 'heartbeat_at'])
+    .where('program_id', '=', programId)
+    .where('status', '=', 'PENDING')
+    .executeTakeFirst();
+  // Undefined when it ended between the two statements: the caller simply tries again.
+  return { busyWith };
 }
+
+/** Whether an upload has sent nothing for so long that its sender must be gone. */
+export const isAbandoned = (heartbeatAt: string, clock: Clock): boolean => clock.now().getTime() - new Date(heartbeatAt).getTime() > ABANDONED_AFTER_MS;
 
 /**
  * Adds what it can of a batch to the register in one statement (a code whose normal form is taken is

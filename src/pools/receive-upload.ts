@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import { normalizeCode } from '../codes/normalize-code.js';
 import type { Store } from '../db/store.js';
 import { AppError, invalidField } from '../errors.js';
 import { MAX_CODE_CHARS } from '../rewards/reward-rules.js';
 import type { Db } from '../db/tables.js';
-import { type PendingUpload, type UploadEntry, abandonUpload, addBatch, beginUpload, completeUpload, newPendingUpload } from './pending-upload.js';
+import { type PendingUpload, type UploadEntry, abandonUpload, addBatch, beginUpload, completeUpload, isAbandoned, newPendingUpload } from './pending-upload.js';
 import { type UploadFormat, readUpload } from './upload-formats.js';
 import { type InvalidReason, type UploadReport, count, emptyInvalidTallies } from './upload-report.js';
 
@@ -45,6 +46,25 @@ function meter(body: Readable, limitBytes: number) {
   return { stream, digest: () => hash.digest('hex') };
 }
 
+/** How often a waiting upload looks whether the program's upload in progress has ended. */
+const TURN_POLL_MS = 100;
+
+/**
+ * Opens an upload once the program's upload in progress, if any, has ended (completed, failed, or
+ * abandoned by a sender that died, which is removed here). The body waits unread meanwhile.
+ */
+async function openUpload(store: Store, clock: Clock, target: { programId: string; rewardId: string; keyId: string | null }): Promise<string> {
+  for (;;) {
+    const opened = await store.write((trx) => beginUpload(trx, clock, target.programId, target.rewardId, target.keyId));
+    if ('uploadId' in opened) return opened.uploadId;
+    if (opened.busyWith && isAbandoned(opened.busyWith.heartbeat_at, clock)) {
+      await abandonUpload(store, target.programId, opened.busyWith.id);
+    } else {
+      await setTimeout(TURN_POLL_MS);
+    }
+  }
+}
+
 export interface ReceivedUpload {
   upload: PendingUpload;
   /** SHA-256 of the body as received: what makes a retry "the same upload". */
@@ -66,7 +86,7 @@ export async function receiveUpload(
   options: { limitBytes: number; header?: boolean },
 ): Promise<ReceivedUpload> {
   const { programId, rewardId } = target;
-  const uploadId = await store.write((trx) => beginUpload(trx, clock, programId, rewardId, target.keyId));
+  const uploadId = await openUpload(store, clock, target);
   const upload = newPendingUpload(programId, rewardId, uploadId, emptyInvalidTallies());
   const metered = meter(body, options.limitBytes);
   const write = async (batch: UploadEntry[]) => (await store.write((trx) => addBatch(trx, clock, upload, batch))).apply();

@@ -44,10 +44,18 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
         const { programId, keyId } = request.caller;
         const rewardId = request.params.id;
         const header = request.query.header;
-        const { upload, digest } = await receiveUpload(store, clock, { programId, rewardId, keyId }, request.body as Readable, format, {
-          limitBytes: uploadLimitBytes,
-          ...(header === undefined ? {} : { header }),
-        });
+        let received;
+        try {
+          received = await receiveUpload(store, clock, { programId, rewardId, keyId }, request.body as Readable, format, {
+            limitBytes: uploadLimitBytes,
+            ...(header === undefined ? {} : { header }),
+          });
+        } catch (error) {
+          // Refused before the whole body was read: the rest would be taken for the next request.
+          if (!request.raw.complete) reply.header('connection', 'close');
+          throw error;
+        }
+        const { upload, digest } = received;
         await settleUpload(store, clock, upload, (complete, giveUp) =>
           write(request, reply, 201, complete, { bodyDigest: `${format} header=${header ?? ''} ${digest}`, onReplay: giveUp }),
         );

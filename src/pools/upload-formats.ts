@@ -27,7 +27,10 @@ async function* plainLines(body: Readable): AsyncGenerator<UploadedCode> {
   let line = 0;
   let rest = '';
   for await (const chunk of body) {
-    const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
+    let text = rest + decoder.write(chunk as Buffer);
+    // Files saved by spreadsheet programs often begin with a byte-order mark: it is no part of the first code.
+    if (line === 0 && rest === '' && text.startsWith('\uFEFF')) text = text.slice(1);
+    const lines = text.split('\n');
     rest = lines.pop()!;
     for (const text of lines) yield { line: ++line, raw: text.endsWith('\r') ? text.slice(0, -1) : text };
   }

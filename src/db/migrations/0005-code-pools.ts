@@ -57,6 +57,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('code_uploads_by_reward').on('code_uploads').columns(['program_id', 'reward_id', 'id']).execute();
   await db.schema.createIndex('code_uploads_pending').on('code_uploads').columns(['status', 'heartbeat_at']).execute();
+  // One upload of a program arrives at a time: no code is ever held by two uploads still arriving.
+  await db.schema
+    .createIndex('code_uploads_one_pending')
+    .on('code_uploads')
+    .column('program_id')
+    .unique()
+    .where(sql.ref('status'), '=', sql.lit('PENDING'))
+    .execute();
 }
 
 async function createRegister(db: Kysely<any>, name: string): Promise<void> {
