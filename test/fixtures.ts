@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { type TestApp, createMember } from './harness.js';
 
 /** A reward with sensible settings, `fields` laid over them; answers the created reward. */
@@ -48,4 +49,21 @@ export async function countRows(
     .where('program_id', '=', programId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Sends `count` requests made by `send(i)` in batches of `batch` concurrent requests. */
+export async function inBatches<T>(count: number, batch: number, send: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = 0; start < count; start += batch) {
+    const size = Math.min(batch, count - start);
+    results.push(...(await Promise.all(Array.from({ length: size }, (_, j) => send(start + j)))));
+  }
+  return results;
+}
+
+/** Runs `action` and checks that what `measure` reads is the same after it as before. */
+export async function expectUnchanged(measure: () => Promise<unknown>, action: () => Promise<void>): Promise<void> {
+  const before = await measure();
+  await action();
+  expect(await measure()).toEqual(before);
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines } from './harness.js';
-import { balanceOf, boughtBy, buy, countRows, memberWith, newReward } from './fixtures.js';
+import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 
 const DAY = 86_400_000;
@@ -164,21 +164,8 @@ async function footprint(t: TestApp, programId: string) {
   };
 }
 
-async function expectNothingBehind(t: TestApp, programId: string, action: () => Promise<void>): Promise<void> {
-  const before = await footprint(t, programId);
-  await action();
-  expect(await footprint(t, programId)).toEqual(before);
-}
+const expectNothingBehind = (t: TestApp, programId: string, action: () => Promise<void>) => expectUnchanged(() => footprint(t, programId), action);
 
-/** Sends `count` requests made by `send(i)` in batches of `batch` concurrent requests. */
-async function inBatches<T>(count: number, batch: number, send: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (let start = 0; start < count; start += batch) {
-    const size = Math.min(batch, count - start);
-    results.push(...(await Promise.all(Array.from({ length: size }, (_, j) => send(start + j)))));
-  }
-  return results;
-}
 
 const numbered = (prefix: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${prefix}-${String(from + i).padStart(6, '0')}`);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CODE_ALPHABET, generateCode } from '../src/codes/generate-code.js';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { type TestApp, createKey, createMember, describeEachEngine } from './harness.js';
-import { balanceOf, buy, countRows, memberWith, newReward } from './fixtures.js';
+import { balanceOf, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 
 const PROMO_CODE = /^PROMO-[0-9A-HJKMNP-TV-Z]{8}$/;
 const UNKNOWN_REWARD = 'rwd_01jz0000000000000000000000';
@@ -41,21 +41,8 @@ async function footprint(t: TestApp, programId: string) {
 }
 
 /** Runs `action` and checks that it changed nothing a purchase could change. */
-async function expectNothingBehind(t: TestApp, programId: string, action: () => Promise<void>): Promise<void> {
-  const before = await footprint(t, programId);
-  await action();
-  expect(await footprint(t, programId)).toEqual(before);
-}
+const expectNothingBehind = (t: TestApp, programId: string, action: () => Promise<void>) => expectUnchanged(() => footprint(t, programId), action);
 
-/** Sends `count` requests made by `send(i)` in batches of `batch` concurrent requests. */
-async function inBatches<T>(count: number, batch: number, send: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (let start = 0; start < count; start += batch) {
-    const size = Math.min(batch, count - start);
-    results.push(...(await Promise.all(Array.from({ length: size }, (_, j) => send(start + j)))));
-  }
-  return results;
-}
 
 describe('generateCode and normalizeCode', () => {
   it('draws the random part from the 32 Crockford symbols, never I, L, O or U', () => {

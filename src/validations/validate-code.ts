@@ -11,7 +11,7 @@ import type { Incentive } from '../rewards/reward.js';
 import { VOUCHER_VIEW_COLUMNS, type VoucherView, toVoucherView } from '../vouchers/voucher.js';
 import { type Basket, type Discount, computeDiscount } from './discount.js';
 import type { GuessLimiter } from './guess-limiter.js';
-import { type Found, asSharedVoucher, findStaticCode, memberVoucherOf } from './static-code.js';
+import { type Found, type StaticCode, asSharedVoucher, findStaticCode, memberVoucherOf } from './static-code.js';
 import type { ValidationReason } from './validation.js';
 
 export interface ValidationRequest {
@@ -112,6 +112,29 @@ async function burnRepeated(db: Db, voucher: Found, caller: Caller, venue: strin
 }
 
 /**
+ * What a code stands for: the voucher holding it, or a static code, which is no one voucher's and,
+ * with a member named, stands for that member's voucher of its reward. `wrongUser` when a member is
+ * named who does not hold it.
+ */
+async function resolveCode(
+  db: Db,
+  programId: string,
+  request: Pick<ValidationRequest, 'code' | 'userId'>,
+  forBurn: boolean,
+): Promise<{ voucher: Found | undefined; shared: StaticCode | undefined; wrongUser: boolean }> {
+  const codeNormal = normalizeCode(request.code);
+  const voucher = await findByCode(db, programId, codeNormal, forBurn);
+  if (voucher) {
+    const wrongUser = request.userId !== undefined && !(await belongsTo(db, voucher, request.userId));
+    return { voucher, shared: undefined, wrongUser };
+  }
+  const shared = await findStaticCode(db, programId, codeNormal);
+  if (!shared || request.userId === undefined) return { voucher: undefined, shared, wrongUser: false };
+  const held = await memberVoucherOf(db, shared, request.userId);
+  return { voucher: held, shared, wrongUser: held === undefined };
+}
+
+/**
  * Checks a code and, unless it is a dry run, burns it in the same transaction that found it valid,
  * recording the validation and BURNED_VOUCHER with it. A dry run reads only. `db` is the write
  * transaction for a real validation and the plain handle for a dry run. Any refusal thrown (a bad
@@ -127,16 +150,9 @@ export async function validateCode(
   const dryRun = request.dryRun === true;
   const venue = venueOf(caller, request.venue);
   const now = clock.now().toISOString();
-  const codeNormal = normalizeCode(request.code);
-  let voucher = await findByCode(db, caller.programId, codeNormal, !dryRun);
-  // A static code is no one voucher's: with a member named, it stands for that member's voucher.
-  const shared = voucher ? undefined : await findStaticCode(db, caller.programId, codeNormal);
-  if (shared && request.userId !== undefined) voucher = await memberVoucherOf(db, shared, request.userId);
-
+  const { voucher, shared, wrongUser } = await resolveCode(db, caller.programId, request, !dryRun);
   // An unknown code may be a guess: counted per key, and past the limit refused (nothing recorded).
   if (!voucher && !shared) await guesses.countMiss(caller.keyId);
-  const wrongUser =
-    request.userId !== undefined && (shared ? voucher === undefined : voucher !== undefined && !(await belongsTo(db, voucher, request.userId)));
 
   if (!dryRun && !shared && voucher && !wrongUser && request.reference !== undefined) {
     const replay = await burnRepeated(db, voucher, caller, venue, request.reference);
