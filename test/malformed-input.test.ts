@@ -7,7 +7,7 @@ import { type TestApp, createKey, createMember, describeEachEngine } from './har
  * never a 5xx, and never writes anything.
  *
  * URLs and bodies may name the suite's fixtures: `{user}` is a member of the program, `{key}` a live
- * app key, `{reward}` a ONE_TIME reward, `{voucher}` an ACTIVE voucher with a code, `{purchase}` a
+ * app key, `{reward}` a ONE_TIME reward, `{poolReward}` a POOL one, `{voucher}` an ACTIVE voucher with a code, `{purchase}` a
  * COMPLETED purchase, `{burn}` a validation that burned a voucher and `{webhook}` a subscription. A `{fresh…}` fixture is made for its case alone, so a wrongly accepted change
  * spoils no other case: `{freshKey}` an app key, `{freshReward}` a reward, `{freshVoucher}` an ACTIVE
  * voucher, `{freshTwoStepVoucher}` a PURCHASED one (of a TWO_STEP reward), `{freshPurchase}` a
@@ -486,6 +486,8 @@ function newPathCases(): Case[] {
     { method: 'DELETE', path: '/v1/webhooks/{id}', prefix: 'whk', wrongKind: '{reward}' },
     { method: 'POST', path: '/v1/webhooks/{id}/test', prefix: 'whk', wrongKind: '{voucher}', body: {} },
     { method: 'GET', path: '/v1/webhooks/{id}/deliveries', prefix: 'whk', wrongKind: '{purchase}' },
+    { method: 'POST', path: '/v1/rewards/{id}/codes', prefix: 'rwd', wrongKind: '{user}', body: { codes: ['MALFORMED-1'] } },
+    { method: 'GET', path: '/v1/rewards/{id}/codes/summary', prefix: 'rwd', wrongKind: '{voucher}' },
   ];
   return routes.flatMap(({ method, path, prefix, wrongKind, body }) => {
     const anId = `${prefix}_01jz0000000000000000000000`;
@@ -508,8 +510,26 @@ function newPathCases(): Case[] {
   });
 }
 
+/** Uploads to a POOL reward that cannot be read at all: nothing of them is added. */
+const UPLOAD = '/v1/rewards/{poolReward}/codes';
+const uploadCases: Case[] = [
+  { name: 'an upload of broken JSON', method: 'POST', url: UPLOAD, payload: '{"codes":["A-1","A-2"', expectStatus: 400, expectPath: '/body' },
+  { name: 'an upload of JSON with a trailing comma and garbage', method: 'POST', url: UPLOAD, payload: '{"codes":["A-1",]} x', expectStatus: 400, expectPath: '/body' },
+  { name: 'an upload of JSON that is not an object of codes', method: 'POST', url: UPLOAD, payload: '["A-1"]', expectStatus: 400, expectPath: '/body' },
+  { name: 'an upload of JSON with no codes', method: 'POST', url: UPLOAD, body: { codes: [] }, expectStatus: 400, expectPath: '/body' },
+  { name: 'an upload of CSV with an unclosed quote', method: 'POST', url: UPLOAD, payload: 'code\n"A-1\nA-2\n', contentType: 'text/csv', expectStatus: 400, expectPath: '/body' },
+  { name: 'an upload of empty text', method: 'POST', url: UPLOAD, payload: '', contentType: 'text/plain', expectStatus: 400, expectPath: '/body' },
+  { name: 'an upload with no body at all', method: 'POST', url: UPLOAD, expectStatus: 400, expectPath: '/body' },
+  { name: 'an upload in XML', method: 'POST', url: UPLOAD, payload: '<codes><code>A-1</code></codes>', contentType: 'application/xml', expectStatus: 415 },
+  { name: 'an upload with header=maybe', method: 'POST', url: `${UPLOAD}?header=maybe`, payload: 'A-1', contentType: 'text/csv', expectStatus: 400, expectPath: '/querystring/header' },
+  { name: 'an upload with an unknown query parameter', method: 'POST', url: `${UPLOAD}?format=csv`, payload: 'A-1', contentType: 'text/plain', expectStatus: 400, expectPath: '/querystring/format' },
+  { name: 'an upload with an empty Idempotency-Key', method: 'POST', url: UPLOAD, payload: 'A-1', contentType: 'text/plain', headers: { 'idempotency-key': '' }, expectStatus: 400, expectPath: '/headers/idempotency-key' },
+  { name: 'a pool summary with an unknown query parameter', method: 'GET', url: '/v1/rewards/{poolReward}/codes/summary?all=true', expectStatus: 400, expectPath: '/querystring/all' },
+];
+
 const cases: Case[] = [
   ...bodyShapeCases,
+  ...uploadCases,
   ...userCases,
   ...pointsCases,
   ...keyCases,
@@ -527,7 +547,7 @@ const cases: Case[] = [
 ];
 
 /** The tables a program's rows live in; a case must change none of them. */
-const COUNTED_TABLES = ['users', 'ledger_entries', 'events', 'api_keys', 'idempotency_keys', 'rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'validations', 'webhooks', 'webhook_deliveries'] as const;
+const COUNTED_TABLES = ['users', 'ledger_entries', 'events', 'api_keys', 'idempotency_keys', 'rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'code_uploads', 'validations', 'webhooks', 'webhook_deliveries'] as const;
 /** Tables whose rows a wrongly accepted update would change in place: compared row by row. */
 const COMPARED_TABLES = ['rewards', 'reward_holdings', 'purchases', 'vouchers', 'voucher_codes', 'validations'] as const;
 
@@ -597,6 +617,7 @@ describeEachEngine('malformed input', (t) => {
     await t.request('POST', `/v1/users/${ids.user}/points`, { delta: 100, reason: 'fixture' }, { key: adminKey });
     ids.key = (await createKey(t, adminKey, 'app')).id;
     ids.reward = await makeReward();
+    ids.poolReward = await makeReward({ codeType: 'POOL' });
     const bought = await makePurchase();
     ids.voucher = bought.voucherId;
     ids.purchase = bought.purchaseId;

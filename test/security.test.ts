@@ -299,6 +299,10 @@ interface Recipe {
 }
 
 const aRewardOf = async (t: TestApp, program: Program) => ({ rewardId: (await makeReward(t, program)).id });
+const aPoolReward = async (t: TestApp, program: Program): Promise<Fixture[]> => {
+  const { id } = await makeReward(t, program, { codeType: 'POOL' });
+  return [{ id, observe: async () => (await t.request('GET', `/v1/rewards/${id}/codes/summary`, undefined, { key: program.keys.admin })).body }];
+};
 const anActiveVoucher = async (t: TestApp, program: Program) => [await FIXTURES.vch!(t, program)];
 
 const REQUESTS: Record<string, Recipe> = {
@@ -332,6 +336,9 @@ const REQUESTS: Record<string, Recipe> = {
       return [webhook, { id: delivery.id, observe: webhook.observe }];
     },
   },
+  // Codes are uploaded to, and summarised for, POOL rewards only; each upload sends a fresh code.
+  'POST /v1/rewards/{id}/codes': { path: aPoolReward, body: async () => ({ codes: [`SEC-${salt()}`] }) },
+  'GET /v1/rewards/{id}/codes/summary': { path: aPoolReward },
   // A real code of the program, so each call burns something (unknown codes would soon be throttled).
   'POST /v1/voucher-validations': { body: async (t, program) => ({ code: (await makePurchase(t, program)).voucher.code }) },
 };

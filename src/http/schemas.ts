@@ -17,6 +17,9 @@ export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-86
 export const Text = (maxLength: number, minLength = 1) =>
   Type.String({ minLength, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 
+/** Marks a body schema that documents a streamed body: the handler reads it, validation does not. */
+export const STREAMED = 'x-streamed';
+
 export const NoQuery = Type.Object({}, { additionalProperties: false });
 
 /** The body of an action without settings: empty, or `{}`. */

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldError } from '../errors.js';
+import { STREAMED } from './schemas.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
@@ -11,8 +12,11 @@ const common = { allErrors: true, useDefaults: true, removeAdditional: false, st
 const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
 const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
 
-export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) => {
+  // A streamed body is read (and checked) by its handler; its schema is there for the document.
+  if (httpPart === 'body' && (schema as Record<string, unknown>)[STREAMED] === true) return () => true;
+  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+};
 
 /** Ajv's findings as `{ path, message }` pairs, paths as JSON pointers starting with the request part. */
 export function fieldErrors(errors: ErrorObject[], part: string): FieldError[] {

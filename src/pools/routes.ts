@@ -6,7 +6,7 @@ import { IdParams, IdempotencyHeaders, responses } from '../http/schemas.js';
 import { loadReward } from '../rewards/get-reward.js';
 import { assertPoolReward } from './pool-reward.js';
 import { poolSummary } from './pool-summary.js';
-import { PoolSummary, UploadQuery, UploadReport } from './schemas.js';
+import { PoolSummary, UploadBody, UploadQuery, UploadReport } from './schemas.js';
 import { receiveUpload, settleUpload } from './receive-upload.js';
 import { UPLOAD_FORMATS, uploadFormatOf } from './upload-formats.js';
 
@@ -26,7 +26,7 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
         schema: {
           tags,
           summary: 'Upload codes to a POOL reward: text/plain (a code a line), text/csv (first column) or {"codes": [...]}',
-          consumes: [...UPLOAD_FORMATS],
+          body: UploadBody,
           params: IdParams('reward'),
           querystring: UploadQuery,
           headers: IdempotencyHeaders,

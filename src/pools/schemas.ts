@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Id, Timestamp } from '../http/schemas.js';
+import { Id, STREAMED, Timestamp } from '../http/schemas.js';
 
 export const PoolSummary = Type.Object({
   total: Type.Integer({ description: 'Every code ever added to the pool' }),
@@ -39,3 +39,17 @@ export const UploadQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * The upload body, per format, for the OpenAPI document only: it is streamed to the handler and read
+ * there, so these schemas are marked to be skipped by validation (src/http/validation.ts).
+ */
+export const UploadBody = {
+  content: {
+    'text/plain': { schema: Type.String({ description: 'One code a line (LF or CRLF)', [STREAMED]: true }) },
+    'text/csv': { schema: Type.String({ description: 'Codes in the first column; a first record whose first field reads "code" is a header', [STREAMED]: true }) },
+    'application/json': {
+      schema: Type.Object({ codes: Type.Array(Type.String({ minLength: 1, maxLength: 128 })) }, { [STREAMED]: true }),
+    },
+  },
+};
