@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Store } from './db/store.js';
 import { registerEventRoutes } from './events/routes.js';
 import { installCallerCheck } from './http/caller.js';
+import { registerConsole } from './http/console.js';
 import { installJsonParser } from './http/json-parser.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
@@ -114,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   registerValidationRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  await registerConsole(app);
 
   return app;
 }

@@ -1,0 +1,11 @@
+import { type Reward, api, unwrap } from './client';
+import { readAll } from './read-all';
+
+/** Every reward (up to 1,000), for pickers and for names beside ids. */
+export async function allRewards(signal?: AbortSignal, status?: Reward['status']): Promise<Reward[]> {
+  const { items } = await readAll(
+    (cursor) => unwrap(api.GET('/v1/rewards', { params: { query: { limit: 200, cursor, status } }, signal })),
+    { maxPages: 5, signal },
+  );
+  return items;
+}

@@ -1,0 +1,66 @@
+import type { ReactNode } from 'react';
+import { Link } from 'wouter';
+import type { Voucher } from '../api/client';
+import { formatTime } from '../format/time';
+import { StatusBadge } from './status-badge';
+
+type ListedVoucher = Omit<Voucher, 'validations'>;
+
+/** Vouchers as a table; `show` picks the member or reward column, `actions` adds buttons per row. */
+export function VoucherTable({
+  vouchers,
+  show,
+  names,
+  actions,
+}: {
+  vouchers: ListedVoucher[];
+  show: 'member' | 'reward';
+  names?: ReadonlyMap<string, string>;
+  actions?: (voucher: ListedVoucher) => ReactNode;
+}) {
+  if (vouchers.length === 0) return <p>No vouchers.</p>;
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Code</th>
+            <th scope="col">Status</th>
+            <th scope="col">{show === 'member' ? 'Member' : 'Reward'}</th>
+            <th scope="col">Issued</th>
+            <th scope="col">Expires</th>
+            {actions && <th scope="col">Actions</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {vouchers.map((voucher) => (
+            <tr key={voucher.id}>
+              <td>
+                {voucher.code ? (
+                  <Link href={`/lookup?code=${encodeURIComponent(voucher.code)}`}>
+                    <code>{voucher.code}</code>
+                  </Link>
+                ) : (
+                  <span className="hint">not revealed</span>
+                )}
+              </td>
+              <td>
+                <StatusBadge status={voucher.status} />
+              </td>
+              <td>
+                {show === 'member' ? (
+                  <Link href={`/members/${voucher.userId}`}>{names?.get(voucher.userId) ?? voucher.userId}</Link>
+                ) : (
+                  <Link href={`/rewards/${voucher.rewardId}`}>{names?.get(voucher.rewardId) ?? voucher.rewardId}</Link>
+                )}
+              </td>
+              <td>{formatTime(voucher.createdAt)}</td>
+              <td>{formatTime(voucher.expiresAt)}</td>
+              {actions && <td className="row-actions">{actions(voucher)}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+import { type FormEvent, useState } from 'react';
+import { type ApiKey, type Role, api, unwrap } from '../../api/client';
+import { SelectField, TextField } from '../../components/fields';
+import { PageTitle } from '../../components/page-title';
+import { Pager } from '../../components/pager';
+import { ProblemBanner } from '../../components/problem-banner';
+import { Loading } from '../../components/progress';
+import { ShownOnce } from '../../components/shown-once';
+import { formatTime } from '../../format/time';
+import { useAction } from '../../hooks/use-action';
+import { useLoad } from '../../hooks/use-load';
+import { useQuery } from '../../hooks/use-query';
+import { useSessionState } from '../../hooks/use-session-state';
+
+const ROLES: ReadonlyArray<{ value: Role; label: string }> = [
+  { value: 'pos', label: 'pos — a till: validates codes' },
+  { value: 'app', label: 'app — a member-facing backend' },
+  { value: 'admin', label: 'admin — everything' },
+];
+
+export function ApiKeysPage() {
+  const [query] = useQuery();
+  const cursor = query.get('cursor') ?? undefined;
+  const [version, setVersion] = useState(0);
+  const keys = useLoad((signal) => unwrap(api.GET('/v1/api-keys', { params: { query: { cursor } }, signal })), [cursor, version]);
+  const revoke = useAction();
+
+  const onRevoke = async (key: ApiKey) => {
+    if (!window.confirm(`Revoke “${key.name}”? Everything using it stops working at once.`)) return;
+    const done = await revoke.run(async () => {
+      await unwrap(api.DELETE('/v1/api-keys/{id}', { params: { path: { id: key.id } }, body: {} }));
+      return true;
+    });
+    if (done) setVersion((v) => v + 1);
+  };
+
+  return (
+    <>
+      <PageTitle title="API keys" />
+      <NewKey onCreated={() => setVersion((v) => v + 1)} />
+      <section>
+        <h2>Live keys</h2>
+        <ProblemBanner problem={keys.problem ?? revoke.problem} />
+        {keys.loading && !keys.data && <Loading what="keys" />}
+        {keys.data && (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Venue</th>
+                    <th scope="col">Starts with</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {keys.data.data.map((key) => (
+                    <tr key={key.id}>
+                      <td>{key.name}</td>
+                      <td>{key.role}</td>
+                      <td>{key.venue ?? '—'}</td>
+                      <td>
+                        <code>{key.prefix}…</code>
+                      </td>
+                      <td>{formatTime(key.createdAt)}</td>
+                      <td className="row-actions">
+                        <button type="button" className="danger small" disabled={revoke.busy} onClick={() => onRevoke(key)}>
+                          Revoke
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager nextCursor={keys.data.nextCursor} label="keys" />
+          </>
+        )}
+      </section>
+    </>
+  );
+}
+
+const NO_KEY = { role: 'pos' as Role, name: '', venue: '' };
+
+function NewKey({ onCreated }: { onCreated(): void }) {
+  const [draft, setDraft] = useSessionState('key.new', NO_KEY);
+  const [secret, setSecret] = useState<string | null>(null);
+  const action = useAction();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const body = { role: draft.role, name: draft.name.trim(), ...(draft.venue.trim() && { venue: draft.venue.trim() }) };
+    const created = await action.run(() => unwrap(api.POST('/v1/api-keys', { body })));
+    if (!created) return;
+    setDraft(NO_KEY);
+    setSecret(created.key);
+    onCreated();
+  };
+
+  return (
+    <form className="card" onSubmit={submit} noValidate>
+      <h2>New key</h2>
+      <ProblemBanner problem={action.problem} />
+      {secret && <ShownOnce label="The new key:" secret={secret} onDone={() => setSecret(null)} />}
+      <div className="grid-3">
+        <SelectField name="role" label="Role" value={draft.role} options={ROLES} onChange={(role) => setDraft({ ...draft, role })} errors={action.errors} />
+        <TextField name="name" label="Name" value={draft.name} onChange={(name) => setDraft({ ...draft, name })} errors={action.errors} hint="e.g. Till 7" />
+        <TextField
+          name="venue"
+          label="Venue (pos keys)"
+          value={draft.venue}
+          onChange={(venue) => setDraft({ ...draft, venue })}
+          errors={action.errors}
+          disabled={draft.role !== 'pos'}
+          hint="Its validations then carry this venue"
+        />
+      </div>
+      <button type="submit" disabled={action.busy}>
+        {action.busy ? 'Creating…' : 'Create key'}
+      </button>
+    </form>
+  );
+}
