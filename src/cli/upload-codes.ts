@@ -30,6 +30,9 @@ function readWithProgress(file: string): { stream: Readable; done: () => void } 
     stream: process.stderr,
     etaBuffer: 50,
     hideCursor: true,
+    // Piped to a file or a CI log: a line every few seconds instead of a redrawn bar.
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
   });
   const started = Date.now();
   let bytes = 0;
