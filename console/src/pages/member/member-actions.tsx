@@ -27,7 +27,7 @@ export function AdjustPoints({ userId, onDone }: { userId: string; onDone(): voi
     <form className="card" onSubmit={submit} noValidate>
       <h3>Adjust points</h3>
       <ProblemBanner problem={action.problem} />
-      <NumberField name="delta" label="Points" value={draft.delta} onChange={(delta) => setDraft({ ...draft, delta })} errors={action.errors} hint="Negative to debit, e.g. -50" />
+      <NumberField name="delta" label="Points" inputMode="text" value={draft.delta} onChange={(delta) => setDraft({ ...draft, delta })} errors={action.errors} hint="Negative to debit, e.g. -50" />
       <TextField name="reason" label="Reason" value={draft.reason} onChange={(reason) => setDraft({ ...draft, reason })} errors={action.errors} />
       <button type="submit" disabled={action.busy}>
         {action.busy ? 'Saving…' : 'Adjust points'}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useLocation, useParams } from 'wouter';
 import { type Delivery, api, unwrap } from '../../api/client';
 import { PageTitle } from '../../components/page-title';
@@ -10,6 +10,8 @@ import { formatTime } from '../../format/time';
 import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
+
+const REFRESH_EVERY_MS = 3_000;
 
 export function WebhookPage() {
   const { id } = useParams<{ id: string }>();
@@ -24,12 +26,16 @@ export function WebhookPage() {
   );
   const action = useAction();
   const [notice, setNotice] = useState<string | null>(null);
+  // Deliveries change on their own (retries, answers): read them again every few seconds.
+  useEffect(() => {
+    const timer = window.setInterval(() => setVersion((v) => v + 1), REFRESH_EVERY_MS);
+    return () => window.clearInterval(timer);
+  }, []);
 
   const test = async () => {
     const sent = await action.run(() => unwrap(api.POST('/v1/webhooks/{id}/test', { params: { path: { id } }, body: {} })));
     if (sent) {
       setNotice(`A test message (${sent.eventId}) is on its way.`);
-      window.setTimeout(() => setVersion((v) => v + 1), 1_000);
     }
   };
   const remove = async () => {
