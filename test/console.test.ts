@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_ROOT } from '../src/http/console.js';
+import Fastify from 'fastify';
+import { CONSOLE_ROOT, registerConsole } from '../src/http/console.js';
 import { type TestDatabase, createTestDatabase } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 import { startReceiver } from './webhook-receiver.js';
@@ -19,6 +20,47 @@ if (!hasChromium) {
       '  Install it with: apt-get install -y chromium\n',
   );
 }
+
+describe('serving the console files', () => {
+  const build = async (files: Record<string, string>) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-console-'));
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+      fs.writeFileSync(path.join(root, name), text);
+    }
+    const app = Fastify();
+    await registerConsole(app, root);
+    const done = async () => {
+      await app.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    };
+    return { app, done };
+  };
+
+  it('answers every page of the app with index.html, so deep links survive a refresh, and hashed assets for good', async () => {
+    const { app, done } = await build({ 'index.html': '<!doctype html><title>console</title>', 'assets/app-1a2b.js': 'export {}' });
+    for (const url of ['/console', '/console/', '/console/members/usr_01', '/console/lookup?code=PROMO-1']) {
+      const page = await app.inject({ url });
+      expect(page.statusCode, url).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.headers['cache-control']).toBe('no-cache');
+    }
+    const asset = await app.inject({ url: '/console/assets/app-1a2b.js' });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['cache-control']).toContain('immutable');
+    expect((await app.inject({ url: '/console/assets/missing.js' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/console/../package.json' })).statusCode).not.toBe(200);
+    await done();
+  });
+
+  it('says the console is not built rather than failing to start', async () => {
+    const { app, done } = await build({});
+    const page = await app.inject({ url: '/console/members' });
+    expect(page.statusCode).toBe(503);
+    expect(page.body).toContain('npm run build');
+    await done();
+  });
+});
 
 /**
  * The web console in a real browser against a real server process: an administrator's whole day,
