@@ -164,15 +164,18 @@ describe.skipIf(!hasChromium)('the web console at /console', { timeout: 180_000 
     await page.getByLabel('Admin API key').fill(posKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await see(/This key works, but it is not an admin key/);
+    // By keyboard: type the key and press Enter. Signing in again goes back to the page that was open.
     await page.getByLabel('Admin API key').fill(BOOTSTRAP_ADMIN_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    // Signing in again goes back to the page that was open.
+    await page.getByLabel('Admin API key').press('Enter');
     await heading('API keys');
 
     // A refresh keeps the session (sessionStorage) and the page (the URL).
     await nav('Rewards');
     await page.reload();
     await heading('Rewards');
+    // The first Tab reaches the link that skips the navigation.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
   });
 
   it('creates a PROMO-{code} reward, with the API’s field errors beside the fields and a live code preview', async () => {

@@ -74,7 +74,6 @@ export function useFollowedEvents(filters: EventFilters, cursor: string | undefi
       window.clearTimeout(timer);
     };
     // Restarted only when following starts or stops; the cursor advances through the ref.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [follow, state.loading, state.hasMore, filters.type, filters.userId]);
 
   return state;

@@ -8,7 +8,7 @@ export function CodePreview({ format, length, liveCodes }: { format: string; len
   const [round, setRound] = useState(0);
   const placeholders = placeholderCount(format);
   const valid = placeholders === 1 && Number.isInteger(length) && length >= 6 && length <= 32;
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `round` makes "Another" draw a new example for the same format.
   const example = useMemo(() => (valid ? exampleCode(format, length) : null), [format, length, valid, round]);
   const bits = length * BITS_PER_SYMBOL;
   const live = liveCodes && liveCodes > 0 ? liveCodes : 10_000;

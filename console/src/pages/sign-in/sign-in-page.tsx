@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { api } from '../../api/client';
 import { session } from '../../api/session';
 import { TextField } from '../../components/fields';
 import { PageTitle } from '../../components/page-title';
@@ -9,7 +10,7 @@ type Check = { ok: true } | { ok: false; message: string };
 async function checkAdminKey(key: string): Promise<Check> {
   let response: Response;
   try {
-    response = await fetch('/v1/api-keys?limit=1', { headers: { authorization: `Bearer ${key}` } });
+    ({ response } = await api.GET('/v1/api-keys', { params: { query: { limit: 1 } }, headers: { authorization: `Bearer ${key}` } }));
   } catch {
     return { ok: false, message: 'The server could not be reached. Check that Tessera is running.' };
   }
