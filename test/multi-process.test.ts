@@ -5,8 +5,11 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../src/clock.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { migrations } from '../src/db/migrations/index.js';
+import { adjustPoints } from '../src/ledger/adjust-points.js';
 import type { Store } from '../src/db/store.js';
+import { sweepAbandonedUploads } from '../src/pools/pending-upload.js';
 import { bootstrapFirstProgram } from '../src/programs/bootstrap.js';
+import { createUser } from '../src/users/create-user.js';
 import { type TestDatabase, createTestDatabase, engines, openTestStore } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, logLines, startServer } from './server-process.js';
 import { startReceiver } from './webhook-receiver.js';
@@ -471,6 +474,203 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     const otherTill = (await call(servers[0]!, 'POST', '/v1/api-keys', { role: 'pos', name: 'other till' })).body.key;
     expect((await call(servers[1]!, 'POST', '/v1/voucher-validations', { code }, otherTill)).body.burned).toBe(true);
   });
+
+  /** A POOL reward (its pool empty) made through `server`; answers its id. */
+  const createPoolReward = async (server: ServerProcess, pricePoints = 10): Promise<string> => {
+    const created = await call(server, 'POST', '/v1/rewards', { name: 'Partner voucher', pricePoints, codeType: 'POOL', incentives: [] });
+    if (created.status !== 201) throw new Error(`could not create a POOL reward: ${JSON.stringify(created.body)}`);
+    return created.body.id;
+  };
+
+  /** A reward's rows in the code register, read straight from the database. */
+  const registerRows = (store: Store, rewardId: string) =>
+    store.db.selectFrom('voucher_codes').select(['code', 'kind', 'voucher_id', 'upload_id']).where('reward_id', '=', rewardId).execute();
+
+  /** How many codes each upload of a reward has in the register so far. */
+  const codesPerUpload = async (store: Store, rewardId: string): Promise<Map<string | null, number>> => {
+    const rows = await store.db
+      .selectFrom('voucher_codes')
+      .select((eb) => ['upload_id', eb.fn.countAll<string | number>().as('codes')])
+      .where('reward_id', '=', rewardId)
+      .groupBy('upload_id')
+      .execute();
+    return new Map(rows.map((row) => [row.upload_id, Number(row.codes)]));
+  };
+
+  /** A reward's uploads, read straight from the database. */
+  const uploadRows = (store: Store, rewardId: string) =>
+    store.db.selectFrom('code_uploads').select(['id', 'status', 'received', 'added', 'created_at', 'heartbeat_at']).where('reward_id', '=', rewardId).orderBy('created_at').execute();
+
+  it(`hands out a pool of 1,000 codes once each to 2,000 buyers arriving at once through ${engine === 'sqlite' ? 'two processes' : 'three instances'}`, async () => {
+    await prepareDatabase();
+    const servers = await startTogether(instances);
+    const rewardId = await createPoolReward(servers[0]!, 10);
+    const codes = distinctCodes('BUY', 1000);
+    const uploaded = await uploadCodes(servers[0]!, rewardId, codes);
+    expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
+    expect(uploaded.body).toMatchObject({ received: 1000, added: 1000, pool: { total: 1000, available: 1000, issued: 0 } });
+
+    // Twice as many buyers as codes, each able to pay.
+    const buyers = await fundedMembersInDatabase(openStore(), 2000, 10);
+
+    // The sales of one reward take turns on its stock, so the last buyers wait longest: up to 45 s here.
+    const answers = await Promise.all(
+      buyers.map((userId, i) => call(servers[i % instances]!, 'POST', `/v1/users/${userId}/purchases`, { rewardId }, BOOTSTRAP_ADMIN_KEY, 45_000)),
+    );
+
+    expect(tallyOf(answers)).toEqual({ '201': 1000, '409 OUT_OF_STOCK': 1000 });
+    const handedOut = answers.filter((a) => a.status === 201).map((a) => a.body.voucher.code as string);
+    expect(answers.filter((a) => a.status === 201).every((a) => a.body.voucher.status === 'ACTIVE')).toBe(true);
+    expect(handedOut.filter((code, i) => handedOut.indexOf(code) !== i), 'codes handed out twice').toEqual([]);
+    expect([...handedOut].sort()).toEqual([...codes].sort());
+
+    for (const server of servers) {
+      expect((await call(server, 'GET', `/v1/rewards/${rewardId}/codes/summary`)).body).toEqual({ total: 1000, available: 0, issued: 1000 });
+    }
+    expect((await call(servers[instances - 1]!, 'GET', `/v1/rewards/${rewardId}`)).body.stock).toBe(0);
+    const empties = (await readEvents(servers[0]!, '&type=CODE_POOL_EMPTY')).filter((e) => e.data.rewardId === rewardId);
+    expect(empties).toHaveLength(1);
+
+    const store = openStore();
+    const rows = await registerRows(store, rewardId);
+    expect(rows).toHaveLength(1000);
+    expect(rows.every((row) => row.kind === 'POOL')).toBe(true);
+    expect(rows.filter((row) => row.voucher_id === null), 'pool codes left without a voucher').toEqual([]);
+    const holders = rows.map((row) => row.voucher_id);
+    expect(holders.filter((id, i) => holders.indexOf(id) !== i), 'vouchers holding two codes').toEqual([]);
+    // Each code went to the voucher that shows it.
+    const vouchers = await store.db.selectFrom('vouchers').select(['id', 'code', 'status']).where('reward_id', '=', rewardId).execute();
+    expect(vouchers).toHaveLength(1000);
+    expect(new Map(rows.map((row) => [row.voucher_id, row.code]))).toEqual(new Map(vouchers.map((v) => [v.id, v.code])));
+  });
+
+  it('adds nothing of an upload cut off by kill -9, and the sweep removes it so the file can be sent again', async () => {
+    await prepareDatabase();
+    const server = await startServer(database.url);
+    const rewardId = await createPoolReward(server);
+    const codes = distinctCodes('CUT', 300_000);
+    const store = openStore();
+
+    // At most 1,000 lines every 20 ms, so the whole file would take 6 s; and once a batch is in,
+    // nothing more: the upload cannot finish before the kill.
+    let feeding = true;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const upload = streamUpload(server, rewardId, codes, { gate: () => (feeding ? sleep(20) : released) });
+    try {
+      await eventually(
+        async () => {
+          const early = upload.outcome();
+          if (early !== undefined) throw new Error(`the upload was answered before a batch was in: ${JSON.stringify(early)}`);
+          return (await codesPerUpload(store, rewardId)).size > 0;
+        },
+        30_000,
+        'a first batch of the upload in the database',
+      );
+      feeding = false;
+      await server.kill9();
+      const cutOff = await upload.answer;
+      expect(cutOff, 'the upload was answered before the kill').toHaveProperty('error');
+    } finally {
+      release();
+    }
+    const landed = await registerRows(store, rewardId);
+    expect(landed.length).toBeGreaterThan(0);
+    expect(landed.length).toBeLessThanOrEqual(upload.sent());
+    expect(landed.length).toBeLessThan(codes.length);
+    const uploadIds = [...new Set(landed.map((row) => row.upload_id))];
+    expect(uploadIds).toHaveLength(1);
+    const uploadId = uploadIds[0]!;
+
+    const next = await startServer(database.url);
+    expect((await call(next, 'GET', `/v1/rewards/${rewardId}/codes/summary`)).body).toEqual({ total: 0, available: 0, issued: 0 });
+    expect((await call(next, 'GET', `/v1/rewards/${rewardId}`)).body.stock).toBe(0);
+    const buyer = await fundedMember(next, 10);
+    const refused = await call(next, 'POST', `/v1/users/${buyer}/purchases`, { rewardId });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.code).toBe('OUT_OF_STOCK');
+    expect((await uploadRows(store, rewardId)).map((u) => ({ id: u.id, status: u.status }))).toEqual([{ id: uploadId, status: 'PENDING' }]);
+
+    // Eleven minutes on, its last batch is older than ABANDONED_AFTER_MS.
+    const swept = await sweepAbandonedUploads(store, { now: () => new Date(Date.now() + 11 * 60_000) });
+    expect(swept).toBe(1);
+    expect(await store.db.selectFrom('voucher_codes').select('code_normal').where('upload_id', '=', uploadId).execute()).toEqual([]);
+    expect(await registerRows(store, rewardId)).toEqual([]);
+    expect(await uploadRows(store, rewardId)).toEqual([]);
+
+    // The whole file again: every code is added, none is "already present".
+    const again = await uploadCodes(next, rewardId, codes);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body).toMatchObject({
+      received: 300_000,
+      added: 300_000,
+      duplicated: { count: 0 },
+      alreadyPresent: { count: 0 },
+      invalid: { count: 0 },
+      pool: { total: 300_000, available: 300_000, issued: 0 },
+    });
+    expect((await call(next, 'GET', `/v1/rewards/${rewardId}`)).body.stock).toBe(300_000);
+    const bought = await call(next, 'POST', `/v1/users/${buyer}/purchases`, { rewardId });
+    expect(bought.status, JSON.stringify(bought.body)).toBe(201);
+    expect(bought.body.voucher.code).toBe(codes[0]);
+  });
+
+  it(`lands two uploads sent at once through two ${engine === 'sqlite' ? 'processes' : 'instances'}, overlapping codes counted once`, async () => {
+    await prepareDatabase();
+    const [one, two] = await startTogether(2);
+    const rewardId = await createPoolReward(one!);
+    const codes = distinctCodes('TWO', 35_000);
+    // 5,000 in common: the last quarter of the first upload, the first quarter of the second.
+    const first = codes.slice(0, 20_000);
+    const second = codes.slice(15_000);
+    const store = openStore();
+
+    // Both are sent at once, each pausing after 10,000 lines until both have reached their server
+    // and one of them has codes in the database: so the two surely meet, whichever goes first.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const gate = (sent: number) => (sent >= 10_000 ? released : undefined);
+    const uploads = [streamUpload(one!, rewardId, first, { gate }), streamUpload(two!, rewardId, second, { gate })];
+    const arrived = () => [one!, two!].map((server) => uploadRequestsReceived(server));
+    try {
+      await eventually(
+        async () => {
+          const early = uploads.map((u) => u.outcome()).filter((o) => o !== undefined);
+          if (early.length > 0) throw new Error(`an upload was answered while held: ${JSON.stringify(early)}`);
+          return arrived().every((n) => n === 1) && (await codesPerUpload(store, rewardId)).size > 0;
+        },
+        30_000,
+        () => `both uploads to arrive and one to have codes in (requests arrived: ${arrived().join(', ')}; lines sent: ${uploads.map((u) => u.sent()).join(', ')})`,
+      );
+      // Uploads of a program take turns: the one that came second waits, with no upload of its own yet.
+      await sleep(300);
+      expect((await uploadRows(store, rewardId)).map((u) => u.status)).toEqual(['PENDING']);
+    } finally {
+      release();
+    }
+    const answers = await Promise.all(uploads.map((u) => u.answer));
+
+    for (const answer of answers) expect(answer, JSON.stringify(answer)).toMatchObject({ status: 201, body: { received: 20_000, duplicated: { count: 0 } } });
+    const [a, b] = answers.map((answer) => (answer as Answer).body);
+    expect(a.added + b.added).toBe(35_000);
+    expect(a.alreadyPresent.count + b.alreadyPresent.count).toBe(5_000);
+    // Every common code went in with whichever upload came first; the other found them there.
+    expect([a.added, b.added].sort()).toEqual([15_000, 20_000]);
+
+    for (const server of [one!, two!]) {
+      expect((await call(server, 'GET', `/v1/rewards/${rewardId}/codes/summary`)).body).toEqual({ total: 35_000, available: 35_000, issued: 0 });
+    }
+    expect((await call(two!, 'GET', `/v1/rewards/${rewardId}`)).body.stock).toBe(35_000);
+    const rows = await registerRows(store, rewardId);
+    expect(rows).toHaveLength(35_000);
+    expect(new Set(rows.map((row) => row.code))).toEqual(new Set(codes));
+    const completed = await uploadRows(store, rewardId);
+    expect(completed.map((u) => u.status)).toEqual(['COMPLETE', 'COMPLETE']);
+    expect(new Set(completed.map((u) => u.id))).toEqual(new Set([a.uploadId, b.uploadId]));
+    expect(completed.map((u) => Number(u.added)).sort()).toEqual([a.added, b.added].sort());
+    // The second opened only once the first had completed.
+    expect(completed[1]!.created_at >= completed[0]!.heartbeat_at).toBe(true);
+  });
 });
 
 interface Answer {
@@ -533,14 +733,14 @@ interface EventView {
 }
 
 /** One HTTP call with the bootstrap admin key (or `key`); the body is parsed when it is JSON. */
-async function call(server: ServerProcess, method: string, path: string, body?: unknown, key = BOOTSTRAP_ADMIN_KEY): Promise<Answer> {
+async function call(server: ServerProcess, method: string, path: string, body?: unknown, key = BOOTSTRAP_ADMIN_KEY, timeoutMs = 20_000): Promise<Answer> {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers,
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(20_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   return { status: response.status, body: parseBody(await response.text()) };
 }
@@ -550,6 +750,136 @@ function parseBody(text: string): unknown {
     return text === '' ? undefined : JSON.parse(text);
   } catch {
     return text;
+  }
+}
+
+/** `count` distinct codes, already in normal form (no O, I or L), unique to this call. */
+function distinctCodes(prefix: string, count: number): string[] {
+  const tag = randomBytes(3).toString('hex').toUpperCase();
+  return Array.from({ length: count }, (_, i) => `${prefix}-${tag}-${String(i).padStart(6, '0')}`);
+}
+
+/** Outcomes counted as "status CODE", e.g. { '201': 3, '409 OUT_OF_STOCK': 2 }. */
+function tallyOf(answers: Answer[]): Record<string, number> {
+  const tally: Record<string, number> = {};
+  for (const r of answers) {
+    const outcome = `${r.status} ${r.body?.code ?? ''}`.trim();
+    tally[outcome] = (tally[outcome] ?? 0) + 1;
+  }
+  return tally;
+}
+
+/** A member holding `points`, made through `server`. */
+async function fundedMember(server: ServerProcess, points: number): Promise<string> {
+  const userId = await createMember(server);
+  const credited = await call(server, 'POST', `/v1/users/${userId}/points`, { delta: points, reason: 'start' });
+  if (credited.status !== 201) throw new Error(`could not credit a member: ${JSON.stringify(credited.body)}`);
+  return userId;
+}
+
+/**
+ * `count` members holding `points` each, written straight into the database (100 a transaction,
+ * four transactions at a time) with the functions the API runs: 4,000 requests take far longer.
+ */
+async function fundedMembersInDatabase(store: Store, count: number, points: number): Promise<string[]> {
+  const { id: programId } = await store.db.selectFrom('programs').select('id').executeTakeFirstOrThrow();
+  const tag = randomBytes(4).toString('hex');
+  const batches = Array.from({ length: Math.ceil(count / 100) }, (_, b) => Array.from({ length: Math.min(100, count - b * 100) }, (_, i) => b * 100 + i));
+  const ids: string[][] = new Array(batches.length);
+  let next = 0;
+  const worker = async () => {
+    for (let b = next++; b < batches.length; b = next++) {
+      ids[b] = await store.write(async (trx) => {
+        const made: string[] = [];
+        for (const i of batches[b]!) {
+          const user = await createUser(trx, systemClock, programId, { externalId: `buyer-${tag}-${i}` });
+          await adjustPoints(trx, systemClock, programId, user.id, { delta: points, reason: 'start' });
+          made.push(user.id);
+        }
+        return made;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return ids.flat();
+}
+
+/** Uploads `codes` one a line (text/plain) to a POOL reward's pool. */
+async function uploadCodes(server: ServerProcess, rewardId: string, codes: string[]): Promise<Answer> {
+  const response = await fetch(`${server.url}/v1/rewards/${rewardId}/codes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BOOTSTRAP_ADMIN_KEY}`, 'content-type': 'text/plain' },
+    body: `${codes.join('\n')}\n`,
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: response.status, body: parseBody(await response.text()) };
+}
+
+type UploadOutcome = Answer | { error: string };
+
+interface StreamedUpload {
+  /** The answer, or how the request failed (the server died under it, say). */
+  answer: Promise<UploadOutcome>;
+  /** The outcome once there is one. */
+  outcome(): UploadOutcome | undefined;
+  /** Lines handed to the request body so far. */
+  sent(): number;
+}
+
+/**
+ * Uploads `codes` one a line (text/plain) as a streamed body of 1,000 lines a chunk. Before each
+ * chunk `gate`, told how many lines went out so far, may answer a promise to wait for.
+ */
+function streamUpload(
+  server: ServerProcess,
+  rewardId: string,
+  codes: string[],
+  options: { gate?: (sent: number) => Promise<void> | undefined } = {},
+): StreamedUpload {
+  const encoder = new TextEncoder();
+  let sent = 0;
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await options.gate?.(sent);
+      if (cancelled) return; // the request is gone: nobody reads any more
+      if (sent >= codes.length) {
+        controller.close();
+        return;
+      }
+      const chunk = codes.slice(sent, sent + 1000);
+      sent += chunk.length;
+      controller.enqueue(encoder.encode(`${chunk.join('\n')}\n`));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  // A streamed body needs `duplex`, which Node's fetch supports but its RequestInit type lacks.
+  const init: RequestInit & { duplex: 'half' } = {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BOOTSTRAP_ADMIN_KEY}`, 'content-type': 'text/plain' },
+    body,
+    duplex: 'half',
+    signal: AbortSignal.timeout(60_000),
+  };
+  let outcome: UploadOutcome | undefined;
+  const answer = fetch(`${server.url}/v1/rewards/${rewardId}/codes`, init).then(
+    async (response): Promise<UploadOutcome> => (outcome = { status: response.status, body: parseBody(await response.text()) }),
+    (error: Error): UploadOutcome => {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      return (outcome = { error: `${error.message}${cause?.code ? ` (${cause.code})` : ''}` });
+    },
+  );
+  return { answer, outcome: () => outcome, sent: () => sent };
+}
+
+/** Like `until`, for a condition read from the database; `what` may describe the state at the timeout. */
+async function eventually(condition: () => Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    await sleep(20);
   }
 }
 
@@ -635,6 +965,14 @@ async function postCredit(server: ServerProcess, userId: string, requestId: stri
     const cause = (error as { cause?: { code?: string } }).cause;
     return { requestId, delta, error: `${(error as Error).message}${cause?.code ? ` (${cause.code})` : ''}` };
   }
+}
+
+/** How many code uploads (POST /v1/rewards/{id}/codes) the server logged as received. */
+function uploadRequestsReceived(server: ServerProcess): number {
+  return logLines(server.output()).filter((line) => {
+    const req = line.req as { method?: string; url?: string } | undefined;
+    return line.msg === 'incoming request' && req?.method === 'POST' && /^\/v1\/rewards\/[^/]+\/codes/.test(req.url ?? '');
+  }).length;
 }
 
 /** Request ids the server logged as received. */

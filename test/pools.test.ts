@@ -2,6 +2,8 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeCode } from '../src/codes/normalize-code.js';
+import { addBatch, beginUpload, newPendingUpload, sweepAbandonedUploads } from '../src/pools/pending-upload.js';
+import { emptyInvalidTallies } from '../src/pools/upload-report.js';
 import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines } from './harness.js';
 import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
@@ -646,6 +648,47 @@ describeEachEngine('code pools', (t) => {
   });
 
   describe('an upload still arriving', () => {
+    it('takes over from an upload whose process died once nothing has been heard of it for a minute', async () => {
+      const { programId, adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      // What a process killed mid-upload leaves: a PENDING upload holding codes, and no one to finish it.
+      const opened = await t.store.write((trx) => beginUpload(trx, t.clock, programId, reward.id, null));
+      if (!('uploadId' in opened)) throw new Error('could not open an upload');
+      const dead = newPendingUpload(programId, reward.id, opened.uploadId, emptyInvalidTallies());
+      await t.store.write(async (trx) => (await addBatch(trx, t.clock, dead, [{ line: 1, code: 'DEAD-1', normal: 'DEAD-1' }])).apply());
+
+      const waiting = upload(t, adminKey, reward.id, 'DEAD-1\nNEW-2\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await registered(t, programId, reward.id)).toBe(1);
+      t.clock.advance(61_000);
+      const answer = await waiting;
+      expect(answer.status).toBe(201);
+      // The dead upload's code was not someone else's: it is added now.
+      expect(answer.body).toMatchObject({ received: 2, added: 2, alreadyPresent: { count: 0 } });
+      const uploads = await t.store.db.selectFrom('code_uploads').select(['id', 'status']).where('program_id', '=', programId).execute();
+      expect(uploads).toEqual([{ id: answer.body.uploadId, status: 'COMPLETE' }]);
+    });
+
+    it('refuses to go on with an upload given up while it arrived, leaving none of its codes behind', async () => {
+      const { programId, adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      const before = await footprint(t, programId);
+      const held = uploadHeldOpen(t, adminKey, reward.id, `${numbered('SLOW', 0, 10_000).join('\n')}\n`, 'text/plain');
+      try {
+        await until('the first batch is in', async () => (await registered(t, programId, reward.id)) === 10_000);
+        // Its process looked dead to the sweep (the clock ran past a minute with no word from it).
+        t.clock.advance(61_000);
+        expect(await sweepAbandonedUploads(t.store, t.clock)).toBe(1);
+      } finally {
+        held.finish(`${numbered('SLOW', 10_000, 20_000).join('\n')}\n`);
+      }
+      const answer = await held.answer;
+      expect(answer.status).toBe(409);
+      expect(answer.body.code).toBe('CONFLICT');
+      await until('its codes are removed', async () => (await registered(t, programId, reward.id)) === 0);
+      expect(await footprint(t, programId)).toEqual(before);
+    });
+
     it('keeps its codes out of the pool until it completes: not counted, sold, found or validated', async () => {
       const { programId, adminKey } = await t.newProgram();
       const pos = await createKey(t, adminKey, 'pos');

@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { loadReward } from '../rewards/get-reward.js';
 import { assertPoolReward } from './pool-reward.js';
-import { poolSummary } from './pool-summary.js';
+import { isAvailablePoolCode, poolSummary } from './pool-summary.js';
 import { type InvalidTallies, type Tally, type UploadReport, count, emptyTally } from './upload-report.js';
 
 /**
@@ -36,8 +36,10 @@ export interface UploadEntry {
   normal: string;
 }
 
-/** An upload whose last batch is older than this is taken to be abandoned (its sender died). */
-export const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+/** How often a receiving upload says it is alive, whether or not a batch has arrived. */
+export const HEARTBEAT_EVERY_MS = 10_000;
+/** A PENDING upload silent this long is taken to be abandoned (the process receiving it died). */
+export const ABANDONED_AFTER_MS = 60_000;
 
 /**
  * Opens a PENDING upload, or answers the one of the program already arriving: uploads of a program
@@ -50,7 +52,7 @@ export async function beginUpload(
   programId: string,
   rewardId: string,
   keyId: string | null,
-): Promise<{ uploadId: string } | { busyWith: { id: string; heartbeat_at: string } | undefined }> {
+): Promise<{ uploadId: string } | { busyWith: { id: string; reward_id: string; heartbeat_at: string } | undefined }> {
   assertPoolReward(await loadReward(db, programId, rewardId));
   const id = newId('upload');
   const now = isoNow(clock);
@@ -62,7 +64,7 @@ export async function beginUpload(
   if (opened.numInsertedOrUpdatedRows !== 0n) return { uploadId: id };
   const busyWith = await db
     .selectFrom('code_uploads')
-    .select(['id', 'heartbeat_at'])
+    .select(['id', 'reward_id', 'heartbeat_at'])
     .where('program_id', '=', programId)
     .where('status', '=', 'PENDING')
     .executeTakeFirst();
@@ -117,18 +119,12 @@ async function holdersOf(db: Db, programId: string, normals: string[]): Promise<
  * code of the program has it). Tallies change only once the batch is committed: see `receiveUpload`.
  */
 export async function addBatch(db: Db, clock: Clock, upload: PendingUpload, batch: UploadEntry[]) {
+  await keepAlive(db, clock, upload);
   // The first line of each normal form in the batch speaks for the rest of them.
   const first = new Map<string, UploadEntry>();
   for (const entry of batch) if (!first.has(entry.normal)) first.set(entry.normal, entry);
   const inserted = await insertBatch(db, upload, [...first.values()]);
   const holders = await holdersOf(db, upload.programId, [...first.keys()].filter((normal) => !inserted.has(normal)));
-  await db
-    .updateTable('code_uploads')
-    .set({ heartbeat_at: isoNow(clock) })
-    .where('program_id', '=', upload.programId)
-    .where('id', '=', upload.uploadId)
-    .where('status', '=', 'PENDING')
-    .execute();
   return {
     apply: () => {
       upload.added += inserted.size;
@@ -141,6 +137,21 @@ export async function addBatch(db: Db, clock: Clock, upload: PendingUpload, batc
     },
   };
 }
+
+/** Says the upload is alive; refused (CONFLICT) when it was given up meanwhile, so nothing more is added to it. */
+export async function keepAlive(db: Db, clock: Clock, upload: Pick<PendingUpload, 'programId' | 'uploadId'>): Promise<void> {
+  const alive = await db
+    .updateTable('code_uploads')
+    .set({ heartbeat_at: isoNow(clock) })
+    .where('program_id', '=', upload.programId)
+    .where('id', '=', upload.uploadId)
+    .where('status', '=', 'PENDING')
+    .executeTakeFirst();
+  if (alive.numUpdatedRows === 0n) throw givenUp(upload.uploadId);
+}
+
+const givenUp = (uploadId: string) =>
+  new AppError('CONFLICT', `Upload ${uploadId} was given up before it completed (nothing was heard of it for ${ABANDONED_AFTER_MS / 1000} s); send it again`);
 
 /**
  * Puts a received upload's codes into the pool, in the caller's transaction: the upload becomes
@@ -155,9 +166,7 @@ export async function completeUpload(db: Db, clock: Clock, upload: PendingUpload
     .where('id', '=', upload.uploadId)
     .where('status', '=', 'PENDING')
     .executeTakeFirst();
-  if (completed.numUpdatedRows === 0n) {
-    throw new AppError('CONFLICT', `Upload ${upload.uploadId} was given up before it completed (no batch for ${ABANDONED_AFTER_MS / 60_000} minutes); send it again`);
-  }
+  if (completed.numUpdatedRows === 0n) throw givenUp(upload.uploadId);
   if (upload.added > 0) {
     await db
       .updateTable('rewards')
@@ -181,19 +190,23 @@ export async function completeUpload(db: Db, clock: Clock, upload: PendingUpload
 
 const REMOVE_BATCH = 10_000;
 
-/** Removes a PENDING upload and its codes, a batch at a time. A COMPLETE upload is left alone. */
-export async function abandonUpload(store: Store, programId: string, uploadId: string): Promise<void> {
-  const upload = await store.db.selectFrom('code_uploads').select(['reward_id', 'status']).where('program_id', '=', programId).where('id', '=', uploadId).executeTakeFirst();
-  if (upload === undefined || upload.status !== 'PENDING') return;
+/**
+ * Removes a PENDING upload and its codes, a batch at a time. A COMPLETE upload is left alone; the
+ * codes of one whose record is already gone (given up while a batch was being written) are removed.
+ */
+export async function abandonUpload(store: Store, upload: { programId: string; rewardId: string; uploadId: string }): Promise<void> {
+  const { programId, rewardId, uploadId } = upload;
+  const found = await store.db.selectFrom('code_uploads').select('status').where('program_id', '=', programId).where('id', '=', uploadId).executeTakeFirst();
+  if (found?.status === 'COMPLETE') return;
   for (;;) {
     const removed = await store.write(async (trx) => {
       const batch = trx
         .selectFrom('voucher_codes')
         .select('code_normal')
         .where('program_id', '=', programId)
-        .where('reward_id', '=', upload.reward_id)
+        .where('reward_id', '=', rewardId)
         .where('upload_id', '=', uploadId)
-        .where(sql<boolean>`kind = 'POOL' and voucher_id is null`)
+        .where(isAvailablePoolCode)
         .limit(REMOVE_BATCH);
       const result = await trx.deleteFrom('voucher_codes').where('program_id', '=', programId).where('code_normal', 'in', batch).executeTakeFirst();
       return Number(result.numDeletedRows);
@@ -208,8 +221,13 @@ export async function abandonUpload(store: Store, programId: string, uploadId: s
 /** Removes the uploads whose sender stopped sending long ago (a process killed mid-upload). */
 export async function sweepAbandonedUploads(store: Store, clock: Clock): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - ABANDONED_AFTER_MS).toISOString();
-  const stale = await store.db.selectFrom('code_uploads').select(['program_id', 'id']).where('status', '=', 'PENDING').where('heartbeat_at', '<', cutoff).execute();
-  for (const upload of stale) await abandonUpload(store, upload.program_id, upload.id);
+  const stale = await store.db
+    .selectFrom('code_uploads')
+    .select(['program_id', 'reward_id', 'id'])
+    .where('status', '=', 'PENDING')
+    .where('heartbeat_at', '<', cutoff)
+    .execute();
+  for (const upload of stale) await abandonUpload(store, { programId: upload.program_id, rewardId: upload.reward_id, uploadId: upload.id });
   return stale.length;
 }
 

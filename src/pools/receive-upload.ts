@@ -7,7 +7,18 @@ import type { Store } from '../db/store.js';
 import { AppError, invalidField } from '../errors.js';
 import { MAX_CODE_CHARS } from '../rewards/reward-rules.js';
 import type { Db } from '../db/tables.js';
-import { type PendingUpload, type UploadEntry, abandonUpload, addBatch, beginUpload, completeUpload, isAbandoned, newPendingUpload } from './pending-upload.js';
+import {
+  HEARTBEAT_EVERY_MS,
+  type PendingUpload,
+  type UploadEntry,
+  abandonUpload,
+  addBatch,
+  beginUpload,
+  completeUpload,
+  isAbandoned,
+  keepAlive,
+  newPendingUpload,
+} from './pending-upload.js';
 import { type UploadFormat, readUpload } from './upload-formats.js';
 import { type InvalidReason, type UploadReport, count, emptyInvalidTallies } from './upload-report.js';
 
@@ -51,18 +62,27 @@ const TURN_POLL_MS = 100;
 
 /**
  * Opens an upload once the program's upload in progress, if any, has ended (completed, failed, or
- * abandoned by a sender that died, which is removed here). The body waits unread meanwhile.
+ * abandoned by a process that died, which is removed here). The body waits unread meanwhile; a
+ * sender that goes away (`signal`) stops the wait.
  */
-async function openUpload(store: Store, clock: Clock, target: { programId: string; rewardId: string; keyId: string | null }): Promise<string> {
+async function openUpload(store: Store, clock: Clock, target: UploadTarget, signal: AbortSignal | undefined): Promise<string> {
   for (;;) {
+    if (signal?.aborted) throw new AppError('CONFLICT', 'The sender hung up while the upload waited for its turn');
     const opened = await store.write((trx) => beginUpload(trx, clock, target.programId, target.rewardId, target.keyId));
     if ('uploadId' in opened) return opened.uploadId;
-    if (opened.busyWith && isAbandoned(opened.busyWith.heartbeat_at, clock)) {
-      await abandonUpload(store, target.programId, opened.busyWith.id);
+    const { busyWith } = opened;
+    if (busyWith && isAbandoned(busyWith.heartbeat_at, clock)) {
+      await abandonUpload(store, { programId: target.programId, rewardId: busyWith.reward_id, uploadId: busyWith.id });
     } else {
       await setTimeout(TURN_POLL_MS);
     }
   }
+}
+
+interface UploadTarget {
+  programId: string;
+  rewardId: string;
+  keyId: string | null;
 }
 
 export interface ReceivedUpload {
@@ -80,14 +100,18 @@ export interface ReceivedUpload {
 export async function receiveUpload(
   store: Store,
   clock: Clock,
-  target: { programId: string; rewardId: string; keyId: string | null },
+  target: UploadTarget,
   body: Readable,
   format: UploadFormat,
-  options: { limitBytes: number; header?: boolean },
+  options: { limitBytes: number; header?: boolean; signal?: AbortSignal },
 ): Promise<ReceivedUpload> {
   const { programId, rewardId } = target;
-  const uploadId = await openUpload(store, clock, target);
+  const uploadId = await openUpload(store, clock, target, options.signal);
   const upload = newPendingUpload(programId, rewardId, uploadId, emptyInvalidTallies());
+  // Alive for as long as this request is, however slowly its body arrives.
+  const heartbeat = setInterval(() => {
+    store.write((trx) => keepAlive(trx, clock, upload)).catch(() => {});
+  }, HEARTBEAT_EVERY_MS);
   const metered = meter(body, options.limitBytes);
   const write = async (batch: UploadEntry[]) => (await store.write((trx) => addBatch(trx, clock, upload, batch))).apply();
   try {
@@ -112,8 +136,10 @@ export async function receiveUpload(
     if (upload.received === 0) throw invalidField('/body', 'holds no codes');
   } catch (error) {
     metered.stream.destroy();
-    await abandonUpload(store, programId, uploadId);
+    await abandonUpload(store, upload);
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
   return { upload, digest: metered.digest() };
 }
@@ -131,7 +157,7 @@ export async function settleUpload<T>(
 ): Promise<T> {
   let ran = false;
   let settled = false;
-  const giveUp = () => abandonUpload(store, upload.programId, upload.uploadId);
+  const giveUp = () => abandonUpload(store, upload);
   try {
     const result = await finish(async (trx) => {
       const report = await completeUpload(trx, clock, upload);

@@ -44,10 +44,14 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
         const { programId, keyId } = request.caller;
         const rewardId = request.params.id;
         const header = request.query.header;
+        // A sender that hangs up while waiting for its turn stops waiting.
+        const hungUp = new AbortController();
+        reply.raw.once('close', () => hungUp.abort());
         let received;
         try {
           received = await receiveUpload(store, clock, { programId, rewardId, keyId }, request.body as Readable, format, {
             limitBytes: uploadLimitBytes,
+            signal: hungUp.signal,
             ...(header === undefined ? {} : { header }),
           });
         } catch (error) {
