@@ -37,6 +37,21 @@ export type TillRequest = NonNullable<paths['/v1/voucher-validations']['post']['
 export type TillAnswer = JsonOf<paths['/v1/voucher-validations']['post']['responses'][200]>;
 export type LogEvent = Get<'/v1/events'>['data'][number];
 export type EventType = LogEvent['type'];
+
+/** Every event type, in the log's own order; the record makes the compiler check none is missing. */
+const EVENT_TYPE_SET: Record<EventType, true> = {
+  PURCHASED_REWARD: true,
+  REDEEMED_VOUCHER: true,
+  VOUCHER_GIVEN: true,
+  BURNED_VOUCHER: true,
+  VOUCHER_BURN_REVERSED: true,
+  VOUCHER_VOIDED: true,
+  PURCHASE_REFUNDED: true,
+  POINTS_ADJUSTED: true,
+  CODE_POOL_LOW: true,
+  CODE_POOL_EMPTY: true,
+};
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_SET) as EventType[];
 export type Webhook = Get<'/v1/webhooks/{id}'>;
 export type Delivery = Get<'/v1/webhooks/{id}/deliveries'>['data'][number];
 export type ApiKey = Get<'/v1/api-keys'>['data'][number];

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
-import type { EventType, LogEvent } from '../../api/client';
+import { EVENT_TYPES, type EventType, type LogEvent } from '../../api/client';
 import { fieldErrors } from '../../api/problem';
 import { CheckboxField, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/page-title';
@@ -11,19 +11,6 @@ import { useAction } from '../../hooks/use-action';
 import { useQuery } from '../../hooks/use-query';
 import { useSessionState } from '../../hooks/use-session-state';
 import { lastPageCursor, useFollowedEvents } from './follow-events';
-
-const TYPES: EventType[] = [
-  'PURCHASED_REWARD',
-  'REDEEMED_VOUCHER',
-  'VOUCHER_GIVEN',
-  'BURNED_VOUCHER',
-  'VOUCHER_BURN_REVERSED',
-  'VOUCHER_VOIDED',
-  'PURCHASE_REFUNDED',
-  'POINTS_ADJUSTED',
-  'CODE_POOL_LOW',
-  'CODE_POOL_EMPTY',
-];
 
 export function EventsPage() {
   const [query, update] = useQuery();
@@ -54,7 +41,7 @@ export function EventsPage() {
           name="type"
           label="Type"
           value={type ?? ''}
-          options={[{ value: '', label: 'All types' }, ...TYPES.map((t) => ({ value: t, label: t }))]}
+          options={[{ value: '', label: 'All types' }, ...EVENT_TYPES.map((t) => ({ value: t, label: t }))]}
           onChange={(value) => update({ type: value || undefined, cursor: undefined })}
         />
         <TextField name="userId" label="Member id" value={member} onChange={setMember} placeholder="usr_…" errors={fieldErrors(log.problem)} />

@@ -1,18 +1,5 @@
-import type { EventType } from '../../api/client';
+import { EVENT_TYPES, type EventType } from '../../api/client';
 import { type FieldErrors, errorFor, fieldId } from '../../api/problem';
-
-export const EVENT_TYPES: EventType[] = [
-  'PURCHASED_REWARD',
-  'REDEEMED_VOUCHER',
-  'VOUCHER_GIVEN',
-  'BURNED_VOUCHER',
-  'VOUCHER_BURN_REVERSED',
-  'VOUCHER_VOIDED',
-  'PURCHASE_REFUNDED',
-  'POINTS_ADJUSTED',
-  'CODE_POOL_LOW',
-  'CODE_POOL_EMPTY',
-];
 
 /** Checkboxes for the event types a webhook subscribes to. */
 export function EventTypePicker({ value, onChange, errors }: { value: EventType[]; onChange(value: EventType[]): void; errors: FieldErrors }) {
