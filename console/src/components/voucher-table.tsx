@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import type { Voucher } from '../api/client';
 import { formatTime } from '../format/time';
 import { StatusBadge } from './status-badge';
+import { Table } from './table';
 
 type ListedVoucher = Omit<Voucher, 'validations'>;
 
@@ -20,47 +21,33 @@ export function VoucherTable({
 }) {
   if (vouchers.length === 0) return <p>No vouchers.</p>;
   return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Code</th>
-            <th scope="col">Status</th>
-            <th scope="col">{show === 'member' ? 'Member' : 'Reward'}</th>
-            <th scope="col">Issued</th>
-            <th scope="col">Expires</th>
-            {actions && <th scope="col">Actions</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {vouchers.map((voucher) => (
-            <tr key={voucher.id}>
-              <td>
-                {voucher.code ? (
-                  <Link href={`/lookup?code=${encodeURIComponent(voucher.code)}`}>
-                    <code>{voucher.code}</code>
-                  </Link>
-                ) : (
-                  <span className="hint">not revealed</span>
-                )}
-              </td>
-              <td>
-                <StatusBadge status={voucher.status} />
-              </td>
-              <td>
-                {show === 'member' ? (
-                  <Link href={`/members/${voucher.userId}`}>{names?.get(voucher.userId) ?? voucher.userId}</Link>
-                ) : (
-                  <Link href={`/rewards/${voucher.rewardId}`}>{names?.get(voucher.rewardId) ?? voucher.rewardId}</Link>
-                )}
-              </td>
-              <td>{formatTime(voucher.createdAt)}</td>
-              <td>{formatTime(voucher.expiresAt)}</td>
-              {actions && <td className="row-actions">{actions(voucher)}</td>}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table headings={['Code', 'Status', show === 'member' ? 'Member' : 'Reward', 'Issued', 'Expires', ...(actions ? ['Actions'] : [])]}>
+      {vouchers.map((voucher) => (
+        <tr key={voucher.id}>
+          <td>
+            {voucher.code ? (
+              <Link href={`/lookup?code=${encodeURIComponent(voucher.code)}`}>
+                <code>{voucher.code}</code>
+              </Link>
+            ) : (
+              <span className="hint">not revealed</span>
+            )}
+          </td>
+          <td>
+            <StatusBadge status={voucher.status} />
+          </td>
+          <td>
+            {show === 'member' ? (
+              <Link href={`/members/${voucher.userId}`}>{names?.get(voucher.userId) ?? voucher.userId}</Link>
+            ) : (
+              <Link href={`/rewards/${voucher.rewardId}`}>{names?.get(voucher.rewardId) ?? voucher.rewardId}</Link>
+            )}
+          </td>
+          <td>{formatTime(voucher.createdAt)}</td>
+          <td>{formatTime(voucher.expiresAt)}</td>
+          {actions && <td className="row-actions">{actions(voucher)}</td>}
+        </tr>
+      ))}
+    </Table>
   );
 }

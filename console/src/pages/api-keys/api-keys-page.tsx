@@ -11,6 +11,7 @@ import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { useSessionState } from '../../hooks/use-session-state';
+import { Table } from '../../components/table';
 
 const ROLES: ReadonlyArray<{ value: Role; label: string }> = [
   { value: 'pos', label: 'pos — a till: validates codes' },
@@ -44,38 +45,24 @@ export function ApiKeysPage() {
         {keys.loading && !keys.data && <Loading what="keys" />}
         {keys.data && (
           <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Venue</th>
-                    <th scope="col">Starts with</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {keys.data.data.map((key) => (
-                    <tr key={key.id}>
-                      <td>{key.name}</td>
-                      <td>{key.role}</td>
-                      <td>{key.venue ?? '—'}</td>
-                      <td>
-                        <code>{key.prefix}…</code>
-                      </td>
-                      <td>{formatTime(key.createdAt)}</td>
-                      <td className="row-actions">
-                        <button type="button" className="danger small" disabled={revoke.busy} onClick={() => onRevoke(key)}>
-                          Revoke
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table headings={['Name', 'Role', 'Venue', 'Starts with', 'Created', 'Actions']}>
+              {keys.data.data.map((key) => (
+                <tr key={key.id}>
+                  <td>{key.name}</td>
+                  <td>{key.role}</td>
+                  <td>{key.venue ?? '—'}</td>
+                  <td>
+                    <code>{key.prefix}…</code>
+                  </td>
+                  <td>{formatTime(key.createdAt)}</td>
+                  <td className="row-actions">
+                    <button type="button" className="danger small" disabled={revoke.busy} onClick={() => onRevoke(key)}>
+                      Revoke
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </Table>
             <Pager nextCursor={keys.data.nextCursor} label="keys" />
           </>
         )}

@@ -11,6 +11,7 @@ import { useAction } from '../../hooks/use-action';
 import { useQuery } from '../../hooks/use-query';
 import { useSessionState } from '../../hooks/use-session-state';
 import { lastPageCursor, useFollowedEvents } from './follow-events';
+import { Table } from '../../components/table';
 
 export function EventsPage() {
   const [query, update] = useQuery();
@@ -83,34 +84,22 @@ function summary(event: LogEvent): string {
 function EventList({ events, fresh }: { events: LogEvent[]; fresh: ReadonlySet<string> }) {
   if (events.length === 0) return <p>No events yet.</p>;
   return (
-    <div className="table-wrap">
-      <table className="events">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Type</th>
-            <th scope="col">Member</th>
-            <th scope="col">Data</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => (
-            <tr key={event.id} className={fresh.has(event.id) ? 'fresh' : undefined}>
-              <td>{formatTime(event.occurredAt)}</td>
-              <td>
-                <code>{event.type}</code>
-              </td>
-              <td>{event.userId ? <Link href={`/members/${event.userId}`}>{event.userId}</Link> : '—'}</td>
-              <td className="event-data">
-                <details>
-                  <summary>{summary(event)}</summary>
-                  <pre>{JSON.stringify(event.data, null, 2)}</pre>
-                </details>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table headings={['When', 'Type', 'Member', 'Data']} className="events">
+      {events.map((event) => (
+        <tr key={event.id} className={fresh.has(event.id) ? 'fresh' : undefined}>
+          <td>{formatTime(event.occurredAt)}</td>
+          <td>
+            <code>{event.type}</code>
+          </td>
+          <td>{event.userId ? <Link href={`/members/${event.userId}`}>{event.userId}</Link> : '—'}</td>
+          <td className="event-data">
+            <details>
+              <summary>{summary(event)}</summary>
+              <pre>{JSON.stringify(event.data, null, 2)}</pre>
+            </details>
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }

@@ -13,6 +13,7 @@ import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { reasonText } from '../till/reasons';
+import { Table } from '../../components/table';
 
 /** Everything about one code, for the support desk: voucher, member, reward and every validation. */
 async function lookUp(code: string, signal: AbortSignal) {
@@ -118,45 +119,30 @@ export function LookupPage() {
             {found.voucher.validations.length === 0 ? (
               <p>Never validated.</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">When</th>
-                      <th scope="col">Outcome</th>
-                      <th scope="col">Code as sent</th>
-                      <th scope="col">Venue</th>
-                      <th scope="col">Reference</th>
-                      <th scope="col">Discount</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {found.voucher.validations.map((validation) => (
-                      <tr key={validation.id}>
-                        <td>{formatTime(validation.createdAt)}</td>
-                        <td>
-                          {validation.burned ? 'Burned' : validation.valid ? 'Valid (not burned)' : reasonText(validation.reason)}
-                          {validation.reversedAt && <span className="hint"> · reversed {formatTime(validation.reversedAt)}</span>}
-                        </td>
-                        <td>
-                          <code>{validation.code}</code>
-                        </td>
-                        <td>{validation.venue ?? '—'}</td>
-                        <td>{validation.reference ?? '—'}</td>
-                        <td>{validation.discount ? formatMoney(validation.discount.amount, validation.discount.currency) : '—'}</td>
-                        <td className="row-actions">
-                          {validation.burned && !validation.reversedAt && (
-                            <button type="button" className="secondary small" disabled={action.busy} onClick={() => reverse(validation)}>
-                              Reverse burn
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table headings={['When', 'Outcome', 'Code as sent', 'Venue', 'Reference', 'Discount', 'Actions']}>
+                {found.voucher.validations.map((validation) => (
+                  <tr key={validation.id}>
+                    <td>{formatTime(validation.createdAt)}</td>
+                    <td>
+                      {validation.burned ? 'Burned' : validation.valid ? 'Valid (not burned)' : reasonText(validation.reason)}
+                      {validation.reversedAt && <span className="hint"> · reversed {formatTime(validation.reversedAt)}</span>}
+                    </td>
+                    <td>
+                      <code>{validation.code}</code>
+                    </td>
+                    <td>{validation.venue ?? '—'}</td>
+                    <td>{validation.reference ?? '—'}</td>
+                    <td>{validation.discount ? formatMoney(validation.discount.amount, validation.discount.currency) : '—'}</td>
+                    <td className="row-actions">
+                      {validation.burned && !validation.reversedAt && (
+                        <button type="button" className="secondary small" disabled={action.busy} onClick={() => reverse(validation)}>
+                          Reverse burn
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </section>
         </>

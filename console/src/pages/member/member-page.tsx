@@ -12,6 +12,7 @@ import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { AdjustPoints, RewardAction } from './member-actions';
+import { Table } from '../../components/table';
 
 type ListedVoucher = Omit<Voucher, 'validations'>;
 
@@ -137,30 +138,17 @@ function Ledger({ userId, version }: { userId: string; version: number }) {
           <p>No entries yet.</p>
         ) : (
           <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Points</th>
-                    <th scope="col">Balance after</th>
-                    <th scope="col">Reason</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {ledger.data.entries.map((entry) => (
-                    <tr key={entry.id}>
-                      <td>{formatTime(entry.createdAt)}</td>
-                      <td>{entry.kind}</td>
-                      <td className={entry.delta < 0 ? 'debit' : 'credit'}>{entry.delta > 0 ? `+${entry.delta}` : entry.delta}</td>
-                      <td>{entry.balanceAfter.toLocaleString()}</td>
-                      <td>{entry.reason}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table headings={['When', 'Kind', 'Points', 'Balance after', 'Reason']}>
+              {ledger.data.entries.map((entry) => (
+                <tr key={entry.id}>
+                  <td>{formatTime(entry.createdAt)}</td>
+                  <td>{entry.kind}</td>
+                  <td className={entry.delta < 0 ? 'debit' : 'credit'}>{entry.delta > 0 ? `+${entry.delta}` : entry.delta}</td>
+                  <td>{entry.balanceAfter.toLocaleString()}</td>
+                  <td>{entry.reason}</td>
+                </tr>
+              ))}
+            </Table>
             <Pager nextCursor={ledger.data.nextCursor} param="ledgerCursor" label="ledger" />
           </>
         ))}

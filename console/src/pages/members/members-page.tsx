@@ -11,6 +11,7 @@ import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { useSessionState } from '../../hooks/use-session-state';
+import { Table } from '../../components/table';
 
 export function MembersPage() {
   const [query, update] = useQuery();
@@ -61,32 +62,19 @@ export function MembersPage() {
             {members.data.data.length === 0 ? (
               <p>No member found.</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">externalId</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Email</th>
-                      <th scope="col">Balance</th>
-                      <th scope="col">Joined</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {members.data.data.map((member) => (
-                      <tr key={member.id}>
-                        <td>
-                          <Link href={`/members/${member.id}`}>{member.externalId}</Link>
-                        </td>
-                        <td>{member.name ?? '—'}</td>
-                        <td>{member.email ?? '—'}</td>
-                        <td>{member.balance.toLocaleString()} pts</td>
-                        <td>{formatTime(member.createdAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table headings={['externalId', 'Name', 'Email', 'Balance', 'Joined']}>
+                {members.data.data.map((member) => (
+                  <tr key={member.id}>
+                    <td>
+                      <Link href={`/members/${member.id}`}>{member.externalId}</Link>
+                    </td>
+                    <td>{member.name ?? '—'}</td>
+                    <td>{member.email ?? '—'}</td>
+                    <td>{member.balance.toLocaleString()} pts</td>
+                    <td>{formatTime(member.createdAt)}</td>
+                  </tr>
+                ))}
+              </Table>
             )}
             <Pager nextCursor={members.data.nextCursor} label="members" />
           </>

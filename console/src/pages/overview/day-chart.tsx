@@ -1,4 +1,5 @@
 import type { DayCount } from './compute-overview';
+import { Table } from '../../components/table';
 
 const WIDTH = 720;
 const HEIGHT = 220;
@@ -50,26 +51,15 @@ export function DayChart({ days }: { days: DayCount[] }) {
       </svg>
       <details>
         <summary>The figures as a table</summary>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col">Issued</th>
-                <th scope="col">Burned</th>
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((day) => (
-                <tr key={day.day}>
-                  <td>{day.day}</td>
-                  <td>{day.issued}</td>
-                  <td>{day.burned}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table headings={['Day', 'Issued', 'Burned']}>
+          {days.map((day) => (
+            <tr key={day.day}>
+              <td>{day.day}</td>
+              <td>{day.issued}</td>
+              <td>{day.burned}</td>
+            </tr>
+          ))}
+        </Table>
       </details>
     </figure>
   );

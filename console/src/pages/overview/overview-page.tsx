@@ -11,6 +11,7 @@ import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { type Totals, computeOverview } from './compute-overview';
 import { DayChart } from './day-chart';
+import { Table } from '../../components/table';
 
 // 50 pages of 200: the overview counts up to 10,000 vouchers and 10,000 purchase events of each kind.
 const MAX_PAGES = 50;
@@ -107,34 +108,20 @@ function ByReward({ byReward, names }: { byReward: Map<string, Totals>; names: M
   return (
     <section>
       <h2>By reward</h2>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Reward</th>
-              <th scope="col">Issued</th>
-              <th scope="col">Burned</th>
-              <th scope="col">Expired</th>
-              <th scope="col">Voided</th>
-              <th scope="col">Redemption rate</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...byReward].map(([id, totals]) => (
-              <tr key={id}>
-                <td>
-                  <Link href={`/rewards/${id}`}>{names.get(id) ?? id}</Link>
-                </td>
-                <td>{totals.issued}</td>
-                <td>{totals.burned}</td>
-                <td>{totals.expired}</td>
-                <td>{totals.voided}</td>
-                <td>{totals.issued ? `${((totals.burned / totals.issued) * 100).toFixed(1)}%` : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headings={['Reward', 'Issued', 'Burned', 'Expired', 'Voided', 'Redemption rate']}>
+        {[...byReward].map(([id, totals]) => (
+          <tr key={id}>
+            <td>
+              <Link href={`/rewards/${id}`}>{names.get(id) ?? id}</Link>
+            </td>
+            <td>{totals.issued}</td>
+            <td>{totals.burned}</td>
+            <td>{totals.expired}</td>
+            <td>{totals.voided}</td>
+            <td>{totals.issued ? `${((totals.burned / totals.issued) * 100).toFixed(1)}%` : '—'}</td>
+          </tr>
+        ))}
+      </Table>
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { type UploadProgress, uploadCodes } from '../../api/upload';
 import { ProblemBanner } from '../../components/problem-banner';
 import { ProgressBar } from '../../components/progress';
 import { useAction } from '../../hooks/use-action';
+import { Table } from '../../components/table';
 
 function bytes(count: number): string {
   if (count < 1024) return `${count} B`;
@@ -75,26 +76,15 @@ function UploadReportView({ report }: { report: UploadReport }) {
         <strong>{report.added.toLocaleString()}</strong> of {report.received.toLocaleString()} codes added. The pool now has{' '}
         {report.pool.available.toLocaleString()} codes available.
       </p>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Not added</th>
-              <th scope="col">Count</th>
-              <th scope="col">First lines</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(([label, kind]) => (
-              <tr key={label}>
-                <td>{label}</td>
-                <td>{kind.count.toLocaleString()}</td>
-                <td>{kind.lines.join(', ') || '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headings={['Not added', 'Count', 'First lines']}>
+        {rows.map(([label, kind]) => (
+          <tr key={label}>
+            <td>{label}</td>
+            <td>{kind.count.toLocaleString()}</td>
+            <td>{kind.lines.join(', ') || '—'}</td>
+          </tr>
+        ))}
+      </Table>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { Loading } from '../../components/progress';
 import { StatusBadge } from '../../components/status-badge';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
+import { Table } from '../../components/table';
 
 const STATUSES = [
   { value: '', label: 'All' },
@@ -41,36 +42,22 @@ export function RewardsPage() {
           {page.data.data.length === 0 ? (
             <p>No rewards yet. <Link href="/rewards/new">Create the first one</Link>.</p>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Codes</th>
-                    <th scope="col">Price</th>
-                    <th scope="col">Stock</th>
-                    <th scope="col">Guessability</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.data.map((reward) => (
-                    <tr key={reward.id}>
-                      <td>
-                        <Link href={`/rewards/${reward.id}`}>{reward.name}</Link>
-                      </td>
-                      <td>
-                        <StatusBadge status={reward.status} />
-                      </td>
-                      <td>{reward.codeType === 'ONE_TIME' ? <code>{reward.codeFormat}</code> : reward.codeType}</td>
-                      <td>{reward.pricePoints.toLocaleString()} pts</td>
-                      <td>{reward.stock === null ? 'Unlimited' : reward.stock.toLocaleString()}</td>
-                      <td>{reward.guessability ? `${reward.guessability.bitsPerCode} bits` : '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table headings={['Name', 'Status', 'Codes', 'Price', 'Stock', 'Guessability']}>
+              {page.data.data.map((reward) => (
+                <tr key={reward.id}>
+                  <td>
+                    <Link href={`/rewards/${reward.id}`}>{reward.name}</Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={reward.status} />
+                  </td>
+                  <td>{reward.codeType === 'ONE_TIME' ? <code>{reward.codeFormat}</code> : reward.codeType}</td>
+                  <td>{reward.pricePoints.toLocaleString()} pts</td>
+                  <td>{reward.stock === null ? 'Unlimited' : reward.stock.toLocaleString()}</td>
+                  <td>{reward.guessability ? `${reward.guessability.bitsPerCode} bits` : '—'}</td>
+                </tr>
+              ))}
+            </Table>
           )}
           <Pager nextCursor={page.data.nextCursor} label="rewards" />
         </>

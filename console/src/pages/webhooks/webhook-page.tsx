@@ -10,6 +10,7 @@ import { formatTime } from '../../format/time';
 import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
+import { Table } from '../../components/table';
 
 const REFRESH_EVERY_MS = 3_000;
 
@@ -103,50 +104,37 @@ export function WebhookPage() {
           (deliveries.data.data.length === 0 ? (
             <p>Nothing delivered yet.</p>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Event</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Attempts</th>
-                    <th scope="col">Next attempt</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {deliveries.data.data.map((delivery) => (
-                    <tr key={delivery.id}>
-                      <td>
-                        <code>{delivery.eventType}</code>
-                        <br />
-                        <small className="hint">{formatTime(delivery.createdAt)}</small>
-                      </td>
-                      <td>
-                        <StatusBadge status={delivery.status} />
-                      </td>
-                      <td>
-                        <ol className="attempts">
-                          {delivery.attempts.map((attempt) => (
-                            <li key={attempt.attempt}>
-                              {formatTime(attempt.at)}: {attempt.statusCode ?? 'no answer'} in {attempt.durationMs} ms{attempt.error ? ` (${attempt.error})` : ''}
-                            </li>
-                          ))}
-                        </ol>
-                      </td>
-                      <td>{formatTime(delivery.nextAttemptAt)}</td>
-                      <td className="row-actions">
-                        {delivery.status === 'FAILED' && (
-                          <button type="button" className="secondary small" disabled={action.busy} onClick={() => retry(delivery)}>
-                            Retry
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table headings={['Event', 'Status', 'Attempts', 'Next attempt', 'Actions']}>
+              {deliveries.data.data.map((delivery) => (
+                <tr key={delivery.id}>
+                  <td>
+                    <code>{delivery.eventType}</code>
+                    <br />
+                    <small className="hint">{formatTime(delivery.createdAt)}</small>
+                  </td>
+                  <td>
+                    <StatusBadge status={delivery.status} />
+                  </td>
+                  <td>
+                    <ol className="attempts">
+                      {delivery.attempts.map((attempt) => (
+                        <li key={attempt.attempt}>
+                          {formatTime(attempt.at)}: {attempt.statusCode ?? 'no answer'} in {attempt.durationMs} ms{attempt.error ? ` (${attempt.error})` : ''}
+                        </li>
+                      ))}
+                    </ol>
+                  </td>
+                  <td>{formatTime(delivery.nextAttemptAt)}</td>
+                  <td className="row-actions">
+                    {delivery.status === 'FAILED' && (
+                      <button type="button" className="secondary small" disabled={action.busy} onClick={() => retry(delivery)}>
+                        Retry
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           ))}
         {deliveries.data && <Pager nextCursor={deliveries.data.nextCursor} label="deliveries" />}
       </section>

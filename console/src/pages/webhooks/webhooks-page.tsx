@@ -13,6 +13,7 @@ import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { useSessionState } from '../../hooks/use-session-state';
 import { EventTypePicker } from './event-type-picker';
+import { Table } from '../../components/table';
 
 export function WebhooksPage() {
   const [query] = useQuery();
@@ -41,30 +42,18 @@ export function WebhooksPage() {
 
 function WebhookTable({ webhooks }: { webhooks: Array<Omit<Webhook, never>> }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">URL</th>
-            <th scope="col">Events</th>
-            <th scope="col">Description</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {webhooks.map((webhook) => (
-            <tr key={webhook.id}>
-              <td>
-                <Link href={`/webhooks/${webhook.id}`}>{webhook.url}</Link>
-              </td>
-              <td>{webhook.eventTypes.join(', ')}</td>
-              <td>{webhook.description ?? '—'}</td>
-              <td>{formatTime(webhook.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table headings={['URL', 'Events', 'Description', 'Created']}>
+      {webhooks.map((webhook) => (
+        <tr key={webhook.id}>
+          <td>
+            <Link href={`/webhooks/${webhook.id}`}>{webhook.url}</Link>
+          </td>
+          <td>{webhook.eventTypes.join(', ')}</td>
+          <td>{webhook.description ?? '—'}</td>
+          <td>{formatTime(webhook.createdAt)}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
