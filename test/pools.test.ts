@@ -994,6 +994,24 @@ describeEachEngine('code pools', (t) => {
       expect((await buy(t, adminKey, await memberWith(t, adminKey, 10), reward.id)).body.code).toBe('OUT_OF_STOCK');
     });
 
+    it('TWO_STEP: voiding an unrevealed voucher gives its reserved code back to the stock, once', async () => {
+      const { adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey, { pricePoints: 10, redemptionFlow: 'TWO_STEP' });
+      await uploaded(t, adminKey, reward.id, ['VOID-1']);
+      const bought = await boughtBy(t, adminKey, reward);
+      expect(await stockOf(t, adminKey, reward.id)).toBe(0);
+      expect((await t.request('POST', `/v1/vouchers/${bought.voucher.id}/void`, {}, { key: adminKey })).status).toBe(200);
+      expect(await stockOf(t, adminKey, reward.id)).toBe(1);
+      // The purchase refunded afterwards gives the points back, but not a second unit of stock.
+      expect((await refund(t, adminKey, bought.purchase.id)).status).toBe(200);
+      expect(await balanceOf(t, adminKey, bought.userId)).toBe(10);
+      expect(await stockOf(t, adminKey, reward.id)).toBe(1);
+      // The code nobody saw goes to the next buyer.
+      const next = await boughtBy(t, adminKey, reward);
+      expect((await reveal(t, adminKey, next.voucher.id)).body).toMatchObject({ status: 'ACTIVE', code: 'VOID-1' });
+      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 1, available: 0, issued: 1 });
+    });
+
     it('TWO_STEP: a purchase reserves stock, the code is taken at reveal, and refunding before the reveal returns the stock', async () => {
       const { adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey, { pricePoints: 10, redemptionFlow: 'TWO_STEP' });

@@ -3,10 +3,14 @@ import { isoNow } from '../clock.js';
 import type { Db } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
+import { releasePoolReservation } from '../pools/pool-reservation.js';
 import { loadVoucher } from './get-voucher.js';
 import { type VoucherView, effectiveStatus, toVoucherView } from './voucher.js';
 
-/** An administrator cancels a voucher that has not been used (PURCHASED, ACTIVE or EXPIRED). No points come back: that is a refund. */
+/**
+ * An administrator cancels a voucher that has not been used (PURCHASED, ACTIVE or EXPIRED). No points
+ * come back: that is a refund. An unrevealed pool voucher gives back the code it had reserved.
+ */
 export async function voidVoucher(
   db: Db,
   clock: Clock,
@@ -27,6 +31,7 @@ export async function voidVoucher(
     const voucher = await loadVoucher(db, programId, voucherId);
     throw new AppError('INVALID_STATE', `A ${effectiveStatus(voucher, now)} voucher cannot be voided`);
   }
+  await releasePoolReservation(db, voided);
   await recordEvent(db, programId, {
     type: 'VOUCHER_VOIDED',
     occurredAt: now,
