@@ -33,6 +33,15 @@ async function withStore<T>(task: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
+/** The program a command acts on: the one named, or the only one there is. */
+async function programOf(store: Store, named: string | undefined): Promise<string> {
+  const programs = await store.db.selectFrom('programs').select('id').execute();
+  const programId = named ?? (programs.length === 1 ? programs[0]!.id : undefined);
+  if (programId === undefined) throw new Error('There are several programs: choose one with --program');
+  if (!programs.some((p) => p.id === programId)) throw new Error(`No program ${programId}`);
+  return programId;
+}
+
 const role = (value: string): Role => {
   if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${ROLES.join(', ')}`);
   return value as Role;
@@ -86,15 +95,6 @@ program
     });
     console.log(`Key id: ${key.id}\nRole:   ${key.role}${key.venue ? `\nVenue:  ${key.venue}` : ''}\nKey:    ${key.key}\n(The key is shown only this once.)`);
   });
-
-/** The program a command acts on: the one named, or the only one there is. */
-async function programOf(store: Store, named: string | undefined): Promise<string> {
-  const programs = await store.db.selectFrom('programs').select('id').execute();
-  const programId = named ?? (programs.length === 1 ? programs[0]!.id : undefined);
-  if (programId === undefined) throw new Error('There are several programs: choose one with --program');
-  if (!programs.some((p) => p.id === programId)) throw new Error(`No program ${programId}`);
-  return programId;
-}
 
 program
   .command('codes')

@@ -4,11 +4,9 @@ import { Readable, Transform } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import { systemClock } from '../clock.js';
 import type { Store } from '../db/store.js';
-import { assertPoolReward } from '../pools/pool-reward.js';
 import { receiveUpload, settleUpload } from '../pools/receive-upload.js';
 import type { UploadFormat } from '../pools/upload-formats.js';
 import type { UploadReport } from '../pools/upload-report.js';
-import { loadReward } from '../rewards/get-reward.js';
 
 /** The format a file is read in: by its extension unless one is named. */
 export function formatOf(file: string, named: string | undefined): UploadFormat {
@@ -71,7 +69,7 @@ export async function uploadThroughServer(options: { url: string; key: string; r
 /** Reads a file straight into the database (no server needed), in batches as the endpoint does. */
 export async function uploadStraightToDatabase(store: Store, options: { programId: string; rewardId: string; file: string; format: UploadFormat }): Promise<UploadReport> {
   const { programId, rewardId } = options;
-  assertPoolReward(await loadReward(store.db, programId, rewardId));
+  // (The upload itself refuses a reward that is not a POOL one, before the file is read.)
   const { stream, done } = readWithProgress(options.file);
   let received;
   try {

@@ -1,4 +1,5 @@
 import type { Db, Tables } from '../db/tables.js';
+import { giveBackStock } from '../vouchers/issue-voucher.js';
 
 /**
  * A sale of a POOL reward reserves a code (a unit of its stock) that the voucher takes when it
@@ -14,12 +15,6 @@ export async function releasePoolReservation(db: Db, voucher: Pick<Tables['vouch
     .where('id', '=', voucher.reward_id)
     .executeTakeFirstOrThrow();
   if (reward.code_type !== 'POOL') return;
-  await db
-    .updateTable('rewards')
-    .set((eb) => ({ stock: eb('stock', '+', 1) }))
-    .where('program_id', '=', voucher.program_id)
-    .where('id', '=', voucher.reward_id)
-    .where('stock', 'is not', null)
-    .execute();
+  await giveBackStock(db, voucher.program_id, voucher.reward_id);
   await db.updateTable('vouchers').set({ took_stock: 0 }).where('program_id', '=', voucher.program_id).where('id', '=', voucher.id).execute();
 }

@@ -72,15 +72,7 @@ export async function issueVoucher(
 
 /** Gives back what `issueVoucher` took for this voucher, when its purchase is refunded. */
 export async function returnVoucherAllowance(db: Db, voucher: Tables['vouchers']): Promise<void> {
-  if (voucher.took_stock === 1) {
-    await db
-      .updateTable('rewards')
-      .set((eb) => ({ stock: eb('stock', '+', 1) }))
-      .where('program_id', '=', voucher.program_id)
-      .where('id', '=', voucher.reward_id)
-      .where('stock', 'is not', null)
-      .execute();
-  }
+  if (voucher.took_stock === 1) await giveBackStock(db, voucher.program_id, voucher.reward_id);
   await db
     .updateTable('reward_holdings')
     .set((eb) => ({ count: eb('count', '-', 1) }))
@@ -88,5 +80,16 @@ export async function returnVoucherAllowance(db: Db, voucher: Tables['vouchers']
     .where('reward_id', '=', voucher.reward_id)
     .where('user_id', '=', voucher.user_id)
     .where('count', '>', 0)
+    .execute();
+}
+
+/** Puts one unit back into a reward's stock (a reward without a stock limit has none to put back). */
+export async function giveBackStock(db: Db, programId: string, rewardId: string): Promise<void> {
+  await db
+    .updateTable('rewards')
+    .set((eb) => ({ stock: eb('stock', '+', 1) }))
+    .where('program_id', '=', programId)
+    .where('id', '=', rewardId)
+    .where('stock', 'is not', null)
     .execute();
 }
