@@ -100,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   await installOpenApi(app, VERSION);
 
   const { guessLimiter } = options;
+  app.addHook('onReady', () => guessLimiter.ready);
   app.addHook('onClose', () => guessLimiter.close());
   const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks, uploadLimitBytes: config.uploadLimitBytes };
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../src/clock.js';
@@ -73,6 +74,26 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     expect(keys).toEqual([{ program_id: programs[0]!.id, role: 'admin' }]);
     const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
     expect(applied.rows.map((row) => row.name)).toEqual(Object.keys(migrations).sort());
+  });
+
+  it.runIf(engine === 'sqlite')('waits while another process holds the write lock as it starts, instead of failing', async () => {
+    await prepareDatabase();
+    // Another process in the middle of its own start (migrating, creating the first program) holds
+    // the write lock for longer than a busy machine's usual second.
+    const holder = new SQLite(database.url.slice('file:'.length));
+    holder.exec('BEGIN IMMEDIATE');
+    const starting = startServer(database.url, { timeoutMs: 30_000 });
+    let started = false;
+    void starting.then(() => { started = true; }, () => {});
+    await sleep(5000);
+    expect(started).toBe(false);
+    holder.exec('COMMIT');
+    holder.close();
+
+    const server = await starting;
+    expect((await call(server, 'GET', '/readyz')).status).toBe(200);
+    const member = await call(server, 'POST', '/v1/users', { externalId: 'after-the-wait' });
+    expect(member.status).toBe(201);
   });
 
   it('lets exactly 123 of 200 concurrent debits of 10 through when two processes share a member holding 1,234 points', async () => {

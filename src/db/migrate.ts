@@ -4,6 +4,9 @@ import type { Store } from './store.js';
 
 // Any constant shared by every instance: the key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK = 7_310_425_112;
+// PostgreSQL's advisory lock waits as long as it takes; on SQLite, instances starting together on a
+// loaded machine may hold the write lock for a while (migrating, creating the first program).
+const SQLITE_LOCK_WAIT_MS = 60_000;
 
 /**
  * Brings the schema up to date. Safe when several instances start at once: each takes a lock held
@@ -11,13 +14,14 @@ const MIGRATION_LOCK = 7_310_425_112;
  * which also makes the run one transaction), so the others wait and then find nothing left to do.
  */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
     try {
       return await migrateUnderLock(store);
     } catch (error) {
       // Another SQLite connection held the write lock past the busy timeout: wait, then try again.
-      if (attempt >= 5 || !String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      if (Date.now() > deadline || !String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }

@@ -60,6 +60,9 @@ export interface SqliteOptions {
 export function openSqliteStore({ file, durability }: SqliteOptions): Store {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new SQLite(file);
+  // Another process may be opening the same file at this moment (turning it to WAL, recovering its
+  // log): setting up waits for it rather than failing with "database is locked".
+  database.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`);
   const mode = database.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal') throw new Error(`SQLite refused write-ahead logging for ${file} (journal mode "${String(mode)}")`);
   // Commits reach the operating system (surviving kill -9); in strict mode WalSync then puts the

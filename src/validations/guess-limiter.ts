@@ -32,6 +32,8 @@ export class GuessLimiter {
   constructor(
     private readonly limiter: RateLimiterStoreAbstract,
     private readonly closeStore: () => Promise<void>,
+    /** Settles once the counters' store is set up; rejects when it could not be. */
+    readonly ready: Promise<void> = Promise.resolve(),
   ) {}
 
   /** Refuses a key this instance has already seen go over its limit, without asking the store. */
@@ -104,18 +106,22 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
   }
   const { dir, name } = path.parse(storage.file);
   const database = new SQLite(path.join(dir, `${name}.guesses.db`));
+  // Instances starting together create this file together: while setting up, wait for each other's
+  // locks instead of failing; afterwards, counting never blocks the thread for long.
+  database.pragma('busy_timeout = 5000');
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = OFF');
-  database.pragma('busy_timeout = 200');
-  const limiter = new RateLimiterSQLite({
-    ...common,
-    storeClient: database,
-    storeType: 'better-sqlite3',
-    tableName: 'guess_counters',
-    clearExpiredByTimeout: true,
-    insuranceLimiter,
+  let limiter!: RateLimiterSQLite;
+  const ready = new Promise<void>((resolve, reject) => {
+    const tableCreated = (error?: Error) => (error ? reject(error) : resolve());
+    limiter = new RateLimiterSQLite(
+      { ...common, storeClient: database, storeType: 'better-sqlite3', tableName: 'guess_counters', clearExpiredByTimeout: true, insuranceLimiter },
+      tableCreated,
+    );
+  }).then(() => {
+    database.pragma('busy_timeout = 200');
   });
   return new GuessLimiter(limiter, async () => {
     database.close();
-  });
+  }, ready);
 }
