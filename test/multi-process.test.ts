@@ -9,6 +9,7 @@ import { migrations } from '../src/db/migrations/index.js';
 import { adjustPoints } from '../src/ledger/adjust-points.js';
 import type { Store } from '../src/db/store.js';
 import { sweepAbandonedUploads } from '../src/pools/pending-upload.js';
+import { SORT_SPAN } from '../src/pools/receive-upload.js';
 import { bootstrapFirstProgram } from '../src/programs/bootstrap.js';
 import { createUser } from '../src/users/create-user.js';
 import { type TestDatabase, createTestDatabase, engines, openTestStore } from './harness.js';
@@ -640,17 +641,18 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     await prepareDatabase();
     const [one, two] = await startTogether(2);
     const rewardId = await createPoolReward(one!);
-    const codes = distinctCodes('TWO', 35_000);
-    // 5,000 in common: the last quarter of the first upload, the first quarter of the second.
-    const first = codes.slice(0, 20_000);
-    const second = codes.slice(15_000);
+    // Each upload has a span and 10,000 codes more; 5,000 in common: the last of the first, the first of the second.
+    const each = SORT_SPAN + 10_000;
+    const codes = distinctCodes('TWO', 2 * each - 5_000);
+    const first = codes.slice(0, each);
+    const second = codes.slice(each - 5_000);
     const store = openStore();
 
-    // Both are sent at once, each pausing after 10,000 lines until both have reached their server
+    // Both are sent at once, each pausing after a span of lines (written before the body ends) until both have reached their server
     // and one of them has codes in the database: so the two surely meet, whichever goes first.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const gate = (sent: number) => (sent >= 10_000 ? released : undefined);
+    const gate = (sent: number) => (sent >= SORT_SPAN ? released : undefined);
     const uploads = [streamUpload(one!, rewardId, first, { gate }), streamUpload(two!, rewardId, second, { gate })];
     const arrived = () => [one!, two!].map((server) => uploadRequestsReceived(server));
     try {
@@ -671,19 +673,19 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     }
     const answers = await Promise.all(uploads.map((u) => u.answer));
 
-    for (const answer of answers) expect(answer, JSON.stringify(answer)).toMatchObject({ status: 201, body: { received: 20_000, duplicated: { count: 0 } } });
+    for (const answer of answers) expect(answer, JSON.stringify(answer)).toMatchObject({ status: 201, body: { received: each, duplicated: { count: 0 } } });
     const [a, b] = answers.map((answer) => (answer as Answer).body);
-    expect(a.added + b.added).toBe(35_000);
+    expect(a.added + b.added).toBe(codes.length);
     expect(a.alreadyPresent.count + b.alreadyPresent.count).toBe(5_000);
     // Every common code went in with whichever upload came first; the other found them there.
-    expect([a.added, b.added].sort()).toEqual([15_000, 20_000]);
+    expect([a.added, b.added].sort((x, y) => x - y)).toEqual([each - 5_000, each]);
 
     for (const server of [one!, two!]) {
-      expect((await call(server, 'GET', `/v1/rewards/${rewardId}/codes/summary`)).body).toEqual({ total: 35_000, available: 35_000, issued: 0 });
+      expect((await call(server, 'GET', `/v1/rewards/${rewardId}/codes/summary`)).body).toEqual({ total: codes.length, available: codes.length, issued: 0 });
     }
-    expect((await call(two!, 'GET', `/v1/rewards/${rewardId}`)).body.stock).toBe(35_000);
+    expect((await call(two!, 'GET', `/v1/rewards/${rewardId}`)).body.stock).toBe(codes.length);
     const rows = await registerRows(store, rewardId);
-    expect(rows).toHaveLength(35_000);
+    expect(rows).toHaveLength(codes.length);
     expect(new Set(rows.map((row) => row.code))).toEqual(new Set(codes));
     const completed = await uploadRows(store, rewardId);
     expect(completed.map((u) => u.status)).toEqual(['COMPLETE', 'COMPLETE']);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { addBatch, beginUpload, newPendingUpload, sweepAbandonedUploads } from '../src/pools/pending-upload.js';
+import { SORT_SPAN } from '../src/pools/receive-upload.js';
 import { emptyInvalidTallies } from '../src/pools/upload-report.js';
 import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines } from './harness.js';
 import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
@@ -246,27 +247,39 @@ describeEachEngine('code pools', (t) => {
       });
     });
 
-    it('tells duplicates from codes already present across the batches of a long upload', async () => {
+    it('tells duplicates from codes already present across the batches and spans of a long upload', async () => {
       const { programId, adminKey } = await t.newProgram();
       const other = await poolReward(t, adminKey);
       await uploaded(t, adminKey, other.id, ['ELSEWHERE-1']);
       const reward = await poolReward(t, adminKey);
-      // 12,001 lines, several statements' worth: line 7,001 repeats line 1, line 11,001 another pool's code.
-      const lines = numbered('LONG', 0, 12_000);
+      // A span and 2,000 lines more: line 7,001 repeats line 1 (in the same span), line 11,001 is
+      // another pool's code, and the last line repeats line 1 from the next span.
+      const lines = numbered('LONG', 0, SORT_SPAN + 2_000);
       lines.splice(7_000, 0, 'long-oooooo');
       lines[11_000] = 'elsewhere-l';
       lines.push('LONG-000000');
       const report = (await upload(t, adminKey, reward.id, lines.join('\n'))).body;
+      const kept = SORT_SPAN + 1_999;
       expect(report).toMatchObject({
-        received: 12_002,
-        added: 11_999,
-        duplicated: { count: 2, lines: [7_001, 12_002] },
+        received: SORT_SPAN + 2_002,
+        added: kept,
+        duplicated: { count: 2, lines: [7_001, SORT_SPAN + 2_002] },
         alreadyPresent: { count: 1, lines: [11_001] },
         invalid: { count: 0 },
-        pool: { total: 11_999, available: 11_999, issued: 0 },
+        pool: { total: kept, available: kept, issued: 0 },
       });
-      expect(await stockOf(t, adminKey, reward.id)).toBe(11_999);
-      expect(await countRows(t, 'voucher_codes', programId)).toBe(12_000);
+      expect(await stockOf(t, adminKey, reward.id)).toBe(kept);
+      expect(await countRows(t, 'voucher_codes', programId)).toBe(kept + 1);
+    });
+
+    it('lists the first line numbers of each kind, though codes are written in another order', async () => {
+      const { adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      // Lines 31 to 60 repeat lines 1 to 30 backwards: the last line holds the first code.
+      const codes = numbered('ORDER', 0, 30);
+      const report = (await upload(t, adminKey, reward.id, [...codes, ...[...codes].reverse()].join('\n'))).body;
+      expect(report.added).toBe(30);
+      expect(report.duplicated).toEqual({ count: 30, lines: Array.from({ length: 20 }, (_, i) => 31 + i) });
     });
 
     it('keeps codes unique per program only: another program may hold the same code', async () => {
@@ -673,14 +686,14 @@ describeEachEngine('code pools', (t) => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
       const before = await footprint(t, programId);
-      const held = uploadHeldOpen(t, adminKey, reward.id, `${numbered('SLOW', 0, 10_000).join('\n')}\n`, 'text/plain');
+      const held = uploadHeldOpen(t, adminKey, reward.id, `${numbered('SLOW', 0, SORT_SPAN).join('\n')}\n`, 'text/plain');
       try {
-        await until('the first batch is in', async () => (await registered(t, programId, reward.id)) === 10_000);
+        await until('the first span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
         // Its process looked dead to the sweep (the clock ran past a minute with no word from it).
         t.clock.advance(61_000);
         expect(await sweepAbandonedUploads(t.store, t.clock)).toBe(1);
       } finally {
-        held.finish(`${numbered('SLOW', 10_000, 20_000).join('\n')}\n`);
+        held.finish(`${numbered('SLOW', SORT_SPAN, SORT_SPAN + 10_000).join('\n')}\n`);
       }
       const answer = await held.answer;
       expect(answer.status).toBe(409);
@@ -694,11 +707,11 @@ describeEachEngine('code pools', (t) => {
       const pos = await createKey(t, adminKey, 'pos');
       const reward = await poolReward(t, adminKey, { pricePoints: 1 });
       const userId = await memberWith(t, adminKey, 10);
-      // 10,000 codes make one batch: written before the body ends.
-      const codes = numbered('ARRIVING', 0, 10_000);
+      // A span of codes is written before the body ends.
+      const codes = numbered('ARRIVING', 0, SORT_SPAN);
       const held = uploadHeldOpen(t, adminKey, reward.id, `${codes.join('\n')}\n`, 'text/plain');
       try {
-        await until('the first batch is in', async () => (await registered(t, programId, reward.id)) === 10_000);
+        await until('the first span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
         expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 0, available: 0, issued: 0 });
         expect(await stockOf(t, adminKey, reward.id)).toBe(0);
         expect((await buy(t, adminKey, userId, reward.id)).body.code).toBe('OUT_OF_STOCK');
@@ -709,8 +722,8 @@ describeEachEngine('code pools', (t) => {
       }
       const done = await held.answer;
       expect(done.status).toBe(201);
-      expect(done.body).toMatchObject({ received: 10_000, added: 10_000, pool: { total: 10_000, available: 10_000, issued: 0 } });
-      expect(await stockOf(t, adminKey, reward.id)).toBe(10_000);
+      expect(done.body).toMatchObject({ received: SORT_SPAN, added: SORT_SPAN, pool: { total: SORT_SPAN, available: SORT_SPAN, issued: 0 } });
+      expect(await stockOf(t, adminKey, reward.id)).toBe(SORT_SPAN);
       expect((await buy(t, adminKey, userId, reward.id)).body.voucher.code).toBe('ARRIVING-000000');
     });
 
@@ -719,9 +732,9 @@ describeEachEngine('code pools', (t) => {
       const reward = await poolReward(t, adminKey);
       await uploaded(t, adminKey, reward.id, ['BEFORE-1']);
       const before = await footprint(t, programId);
-      const held = uploadHeldOpen(t, adminKey, reward.id, `{"codes":${JSON.stringify(numbered('HALF', 0, 25_000)).slice(0, -1)},`, 'application/json');
+      const held = uploadHeldOpen(t, adminKey, reward.id, `{"codes":${JSON.stringify(numbered('HALF', 0, SORT_SPAN + 5_000)).slice(0, -1)},`, 'application/json');
       try {
-        await until('two batches are in', async () => (await registered(t, programId, reward.id)) >= 20_001);
+        await until('a span is in', async () => (await registered(t, programId, reward.id)) >= SORT_SPAN);
       } finally {
         held.finish('}');
       }
@@ -732,24 +745,24 @@ describeEachEngine('code pools', (t) => {
     it('lets an upload beside one still arriving wait its turn, so it adds the codes the other one then fails to', async () => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
-      const codes = numbered('CONTESTED', 0, 10_000);
+      const codes = numbered('CONTESTED', 0, SORT_SPAN);
       const failing = uploadHeldOpen(t, adminKey, reward.id, `{"codes":${JSON.stringify(codes).slice(0, -1)},`, 'application/json');
       let beside: Promise<Response> | undefined;
       try {
-        await until('the failing upload’s batch is in', async () => (await registered(t, programId, reward.id)) === 10_000);
+        await until('the failing upload’s span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
         beside = upload(t, adminKey, reward.id, `${codes.join('\n')}\n`);
         // It waits while the first is arriving: nothing of it is in yet.
         await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(await registered(t, programId, reward.id)).toBe(10_000);
+        expect(await registered(t, programId, reward.id)).toBe(SORT_SPAN);
       } finally {
         failing.finish('}'); // broken JSON: this upload fails and is removed
       }
       expect((await failing.answer).status).toBe(400);
       const answer = await beside!;
       expect(answer.status).toBe(201);
-      expect(answer.body).toMatchObject({ received: 10_000, added: 10_000, alreadyPresent: { count: 0 } });
-      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 10_000, available: 10_000, issued: 0 });
-      expect(await stockOf(t, adminKey, reward.id)).toBe(10_000);
+      expect(answer.body).toMatchObject({ received: SORT_SPAN, added: SORT_SPAN, alreadyPresent: { count: 0 } });
+      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: SORT_SPAN, available: SORT_SPAN, issued: 0 });
+      expect(await stockOf(t, adminKey, reward.id)).toBe(SORT_SPAN);
     });
 
     it('removes every code of an upload whose body is cut off part-way', async () => {
@@ -780,12 +793,12 @@ describeEachEngine('code pools', (t) => {
     it('keeps the codes when a retry with the same Idempotency-Key arrives while the first is still being received', async () => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
-      const body = `${numbered('RETRIED', 0, 10_000).join('\n')}\n`;
+      const body = `${numbered('RETRIED', 0, SORT_SPAN).join('\n')}\n`;
       const headers = { 'idempotency-key': 'slow-upload' };
       const first = uploadHeldOpen(t, adminKey, reward.id, body, 'text/plain', headers);
       let retrying: Promise<Response> | undefined;
       try {
-        await until('the first attempt’s batch is in', async () => (await registered(t, programId, reward.id)) === 10_000);
+        await until('the first attempt’s span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
         // The client gave up waiting and sent the same upload again, with the same key: it waits its turn.
         retrying = upload(t, adminKey, reward.id, body, { headers });
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -799,8 +812,8 @@ describeEachEngine('code pools', (t) => {
       expect(retry.headers['idempotent-replayed']).toBe('true');
       // One upload happened, and both answers tell of it.
       expect(original.body).toEqual(retry.body);
-      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 10_000, available: 10_000, issued: 0 });
-      expect(await stockOf(t, adminKey, reward.id)).toBe(10_000);
+      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: SORT_SPAN, available: SORT_SPAN, issued: 0 });
+      expect(await stockOf(t, adminKey, reward.id)).toBe(SORT_SPAN);
     });
   });
 

@@ -11,9 +11,15 @@ export interface Tally {
 
 export const emptyTally = (): Tally => ({ count: 0, lines: [] });
 
+/** Counts a line; lines may come in any order, and the first FIRST_LINES of them are kept, in order. */
 export function count(tally: Tally, line: number): void {
   tally.count++;
-  if (tally.lines.length < FIRST_LINES) tally.lines.push(line);
+  const { lines } = tally;
+  if (lines.length === FIRST_LINES && line > lines[FIRST_LINES - 1]!) return;
+  let at = lines.length;
+  while (at > 0 && lines[at - 1]! > line) at--;
+  lines.splice(at, 0, line);
+  if (lines.length > FIRST_LINES) lines.pop();
 }
 
 export const INVALID_REASONS = ['empty', 'tooLong', 'notPrintable', 'notText'] as const;
