@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { addBatch, beginUpload, newPendingUpload, sweepAbandonedUploads } from '../src/pools/pending-upload.js';
 import { SORT_SPAN } from '../src/pools/receive-upload.js';
-import { emptyInvalidTallies } from '../src/pools/upload-report.js';
 import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines } from './harness.js';
 import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
@@ -667,7 +666,7 @@ describeEachEngine('code pools', (t) => {
       // What a process killed mid-upload leaves: a PENDING upload holding codes, and no one to finish it.
       const opened = await t.store.write((trx) => beginUpload(trx, t.clock, programId, reward.id, null));
       if (!('uploadId' in opened)) throw new Error('could not open an upload');
-      const dead = newPendingUpload(programId, reward.id, opened.uploadId, emptyInvalidTallies());
+      const dead = newPendingUpload(programId, reward.id, opened.uploadId);
       await t.store.write(async (trx) => (await addBatch(trx, t.clock, dead, [{ line: 1, code: 'DEAD-1', normal: 'DEAD-1' }])).apply());
 
       const waiting = upload(t, adminKey, reward.id, 'DEAD-1\nNEW-2\n');

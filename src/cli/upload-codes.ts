@@ -6,7 +6,7 @@ import { systemClock } from '../clock.js';
 import type { Store } from '../db/store.js';
 import { receiveUpload, settleUpload } from '../pools/receive-upload.js';
 import type { UploadFormat } from '../pools/upload-formats.js';
-import type { UploadReport } from '../pools/upload-report.js';
+import type { Tally, UploadReport } from '../pools/upload-report.js';
 
 /** The format a file is read in: by its extension unless one is named. */
 export function formatOf(file: string, named: string | undefined): UploadFormat {
@@ -82,7 +82,7 @@ export async function uploadStraightToDatabase(store: Store, options: { programI
 
 /** The report for a person. */
 export function describeReport(report: UploadReport): string {
-  const lines = (tally: { count: number; lines: number[] }) => (tally.count > 0 ? ` (lines ${tally.lines.join(', ')}${tally.count > tally.lines.length ? ', …' : ''})` : '');
+  const lines = (tally: Tally) => (tally.count > 0 ? ` (lines ${tally.lines.join(', ')}${tally.count > tally.lines.length ? ', …' : ''})` : '');
   return [
     `Upload ${report.uploadId} to reward ${report.rewardId}`,
     `  received:        ${report.received}`,

@@ -9,7 +9,7 @@ import { newId } from '../ids.js';
 import { loadReward } from '../rewards/get-reward.js';
 import { assertPoolReward } from './pool-reward.js';
 import { isAvailablePoolCode, poolSummary } from './pool-summary.js';
-import { type InvalidTallies, type Tally, type UploadReport, count, emptyTally } from './upload-report.js';
+import { type InvalidTallies, type Tally, type UploadReport, count, emptyInvalidTallies, emptyTally } from './upload-report.js';
 
 /**
  * An upload arrives in batches, each written in a short transaction of its own, so a large upload
@@ -231,7 +231,7 @@ export async function sweepAbandonedUploads(store: Store, clock: Clock): Promise
   return stale.length;
 }
 
-export const newPendingUpload = (programId: string, rewardId: string, uploadId: string, invalid: InvalidTallies): PendingUpload => ({
+export const newPendingUpload = (programId: string, rewardId: string, uploadId: string): PendingUpload => ({
   programId,
   rewardId,
   uploadId,
@@ -239,5 +239,5 @@ export const newPendingUpload = (programId: string, rewardId: string, uploadId: 
   added: 0,
   duplicated: emptyTally(),
   alreadyPresent: emptyTally(),
-  invalid,
+  invalid: emptyInvalidTallies(),
 });

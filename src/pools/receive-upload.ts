@@ -20,7 +20,7 @@ import {
   newPendingUpload,
 } from './pending-upload.js';
 import { type UploadFormat, readUpload } from './upload-formats.js';
-import { type InvalidReason, type UploadReport, count, emptyInvalidTallies } from './upload-report.js';
+import { type InvalidReason, type UploadReport, count } from './upload-report.js';
 
 /** Codes written per transaction: enough to amortise a commit, few enough to keep others waiting briefly. */
 const BATCH = 10_000;
@@ -118,7 +118,7 @@ export async function receiveUpload(
 ): Promise<ReceivedUpload> {
   const { programId, rewardId } = target;
   const uploadId = await openUpload(store, clock, target, options.signal);
-  const upload = newPendingUpload(programId, rewardId, uploadId, emptyInvalidTallies());
+  const upload = newPendingUpload(programId, rewardId, uploadId);
   // Alive for as long as this request is, however slowly its body arrives.
   const heartbeat = setInterval(() => {
     store.write((trx) => keepAlive(trx, clock, upload)).catch(() => {});

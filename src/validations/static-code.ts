@@ -2,20 +2,20 @@ import { sql } from 'kysely';
 import type { Db, Tables } from '../db/tables.js';
 import { VOUCHER_VIEW_COLUMNS } from '../vouchers/voucher.js';
 
-/** A voucher a code leads to, with what its reward says about validating it. */
-export type Found = Pick<Tables['vouchers'], (typeof VOUCHER_VIEW_COLUMNS)[number] | 'program_id' | 'burn_validation_id'> & {
+/** What a reward says about validating its codes. */
+interface RewardTerms {
   reward_name: string;
   reward_venues: string | null;
   reward_incentives: string;
-};
+}
 
-/** A STATIC reward's one code, shared by all its vouchers, and what its reward says about validating it. */
-export interface StaticCode {
+/** A voucher a code leads to, with its reward's terms. */
+export type Found = Pick<Tables['vouchers'], (typeof VOUCHER_VIEW_COLUMNS)[number] | 'program_id' | 'burn_validation_id'> & RewardTerms;
+
+/** A STATIC reward's one code, shared by all its vouchers, with its reward's terms. */
+export interface StaticCode extends RewardTerms {
   program_id: string;
   reward_id: string;
-  reward_name: string;
-  reward_venues: string | null;
-  reward_incentives: string;
   valid_until: string | null;
 }
 

@@ -6,8 +6,9 @@ import { newId } from '../ids.js';
 import { notePoolLevel } from '../pools/pool-level-events.js';
 
 /**
- * Takes one unit of the reward's stock (for a POOL reward, one of its unsold codes) and of the member's per-user allowance, each with one
- * guarded statement, and creates the voucher as PURCHASED. Runs inside the caller's transaction.
+ * Takes one unit of the reward's stock (for a POOL reward, one of its unsold codes) and of the
+ * member's per-user allowance, each with one guarded statement, and creates the voucher as
+ * PURCHASED. Runs inside the caller's transaction.
  */
 export async function issueVoucher(
   db: Db,
