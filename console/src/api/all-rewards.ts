@@ -9,3 +9,8 @@ export async function allRewards(signal?: AbortSignal, status?: Reward['status']
   );
   return items;
 }
+
+/** Each reward's name by its id, for names beside ids. */
+export function rewardNames(rewards: readonly Reward[]): Map<string, string> {
+  return new Map(rewards.map((reward) => [reward.id, reward.name]));
+}

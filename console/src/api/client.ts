@@ -31,8 +31,8 @@ export type Incentive = Reward['incentives'][number];
 export type Voucher = Get<'/v1/vouchers/{id}'>;
 export type VoucherStatus = Voucher['status'];
 export type Validation = Voucher['validations'][number];
-export type Member = Get<'/v1/users/{id}'>;
-export type LedgerEntry = Get<'/v1/users/{id}/points'>['entries'][number];
+/** A voucher as lists give it: without its validations. */
+export type ListedVoucher = Omit<Voucher, 'validations'>;
 export type TillRequest = NonNullable<paths['/v1/voucher-validations']['post']['requestBody']>['content']['application/json'];
 export type TillAnswer = JsonOf<paths['/v1/voucher-validations']['post']['responses'][200]>;
 export type LogEvent = Get<'/v1/events'>['data'][number];
@@ -56,7 +56,6 @@ export type Webhook = Get<'/v1/webhooks/{id}'>;
 export type Delivery = Get<'/v1/webhooks/{id}/deliveries'>['data'][number];
 export type ApiKey = Get<'/v1/api-keys'>['data'][number];
 export type Role = ApiKey['role'];
-export type PoolSummary = Get<'/v1/rewards/{id}/codes/summary'>;
 export type UploadReport = JsonOf<paths['/v1/rewards/{id}/codes']['post']['responses'][201]>;
 
 /** A page of any list: `{ data, nextCursor }`. */

@@ -19,12 +19,17 @@ export function problemOf(error: unknown): Problem {
   return { type: 'about:blank', title: 'The server could not be reached', status: 0, code: 'UNAVAILABLE', detail };
 }
 
+/** A field path without its location prefix: '/body/incentives/0/value' → 'incentives/0/value'. */
+export function fieldPath(path: string): string {
+  return path.replace(/^\/(body|querystring|params|headers)\/?/, '');
+}
+
 /** The problem's `errors`, keyed by field path; the first message for a path wins. */
 export function fieldErrors(problem: Problem | null | undefined): FieldErrors {
   if (!problem?.errors?.length) return NO_ERRORS;
   const byPath = new Map<string, string>();
   for (const { path, message } of problem.errors) {
-    const field = path.replace(/^\/(body|querystring|params|headers)\/?/, '');
+    const field = fieldPath(path);
     if (!byPath.has(field)) byPath.set(field, message);
   }
   return byPath;

@@ -12,7 +12,7 @@ export interface UploadProgress {
 const TYPES: Record<string, string> = { txt: 'text/plain', csv: 'text/csv', json: 'application/json' };
 
 /** The content type the file's name implies (plain text when it says nothing). */
-export function uploadType(fileName: string): string {
+function uploadType(fileName: string): string {
   const extension = fileName.split('.').pop()?.toLowerCase() ?? '';
   return TYPES[extension] ?? 'text/plain';
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Problem } from '../api/client';
-import { fieldId } from '../api/problem';
+import { fieldId, fieldPath } from '../api/problem';
 import { useFormScope } from './form-scope';
 
 /**
@@ -22,7 +22,7 @@ export function ProblemBanner({ problem, title }: { problem: Problem | null | un
       {errors.length > 0 ? (
         <ul>
           {errors.map((error) => {
-            const field = error.path.replace(/^\/(body|querystring|params|headers)\/?/, '');
+            const field = fieldPath(error.path);
             return (
               <li key={error.path + error.message}>
                 <a href={`#${fieldId(field, scope)}`}>

@@ -1,11 +1,9 @@
 import type { ReactNode } from 'react';
 import { Link } from 'wouter';
-import type { Voucher } from '../api/client';
+import type { ListedVoucher } from '../api/client';
 import { formatTime } from '../format/time';
 import { StatusBadge } from './status-badge';
 import { Table } from './table';
-
-type ListedVoucher = Omit<Voucher, 'validations'>;
 
 /** Vouchers as a table; `show` picks the member or reward column, `actions` adds buttons per row. */
 export function VoucherTable({

@@ -1,5 +1,5 @@
 /** Digits after the decimal point for a currency (2 for GBP, 0 for JPY). */
-export function minorDigits(currency: string): number {
+function minorDigits(currency: string): number {
   try {
     return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {

@@ -22,8 +22,7 @@ const ROLES: ReadonlyArray<{ value: Role; label: string }> = [
 export function ApiKeysPage() {
   const [query] = useQuery();
   const cursor = query.get('cursor') ?? undefined;
-  const [version, setVersion] = useState(0);
-  const keys = useLoad((signal) => unwrap(api.GET('/v1/api-keys', { params: { query: { cursor } }, signal })), [cursor, version]);
+  const keys = useLoad((signal) => unwrap(api.GET('/v1/api-keys', { params: { query: { cursor } }, signal })), [cursor]);
   const revoke = useAction();
 
   const onRevoke = async (key: ApiKey) => {
@@ -32,13 +31,13 @@ export function ApiKeysPage() {
       await unwrap(api.DELETE('/v1/api-keys/{id}', { params: { path: { id: key.id } }, body: {} }));
       return true;
     });
-    if (done) setVersion((v) => v + 1);
+    if (done) keys.reload();
   };
 
   return (
     <>
       <PageTitle title="API keys" />
-      <NewKey onCreated={() => setVersion((v) => v + 1)} />
+      <NewKey onCreated={keys.reload} />
       <section>
         <h2>Live keys</h2>
         <ProblemBanner problem={keys.problem ?? revoke.problem} />

@@ -23,7 +23,7 @@ export interface FollowedEvents {
   fresh: ReadonlySet<string>;
 }
 
-function read(filters: EventFilters, cursor: string | undefined, signal: AbortSignal) {
+function read(filters: EventFilters, cursor: string | undefined, signal?: AbortSignal) {
   return unwrap(api.GET('/v1/events', { params: { query: { limit: PAGE, cursor, type: filters.type, userId: filters.userId } }, signal }));
 }
 
@@ -83,7 +83,7 @@ export function useFollowedEvents(filters: EventFilters, cursor: string | undefi
 export async function lastPageCursor(filters: EventFilters, cursor: string | undefined, onProgress: (pages: number) => void): Promise<string | undefined> {
   let start = cursor;
   for (let pages = 1; ; pages++) {
-    const page = await read(filters, start, new AbortController().signal);
+    const page = await read(filters, start);
     onProgress(pages);
     if (!page.hasMore || page.nextCursor === null) return start;
     start = page.nextCursor;

@@ -36,8 +36,7 @@ export function LookupPage() {
   const [query, update] = useQuery();
   const code = query.get('code') ?? '';
   const [typed, setTyped] = useState(code);
-  const [version, setVersion] = useState(0);
-  const result = useLoad(async (signal) => (code ? lookUp(code, signal) : undefined), [code, version]);
+  const result = useLoad(async (signal) => (code ? lookUp(code, signal) : undefined), [code]);
   const action = useAction();
 
   const submit = (event: FormEvent) => {
@@ -47,12 +46,12 @@ export function LookupPage() {
 
   const voidVoucher = async (id: string) => {
     if (!window.confirm('Void this voucher? It can no longer be used, and no points are given back.')) return;
-    if (await action.run(() => unwrap(api.POST('/v1/vouchers/{id}/void', { params: { path: { id } }, body: {} })))) setVersion((v) => v + 1);
+    if (await action.run(() => unwrap(api.POST('/v1/vouchers/{id}/void', { params: { path: { id } }, body: {} })))) result.reload();
   };
   const reverse = async (validation: Validation) => {
     if (!window.confirm('Reverse this burn? The voucher becomes usable again.')) return;
     const done = await action.run(() => unwrap(api.POST('/v1/voucher-validations/{id}/reversal', { params: { path: { id: validation.id } }, body: {} })));
-    if (done) setVersion((v) => v + 1);
+    if (done) result.reload();
   };
 
   const found = result.data;

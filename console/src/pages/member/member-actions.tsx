@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import type { Reward, Voucher } from '../../api/client';
+import { rewardNames } from '../../api/all-rewards';
+import type { ListedVoucher, Reward } from '../../api/client';
 import { api, unwrap } from '../../api/client';
 import { NumberField, SelectField, TextField } from '../../components/fields';
 import { FormScope } from '../../components/form-scope';
@@ -7,8 +8,6 @@ import { ProblemBanner } from '../../components/problem-banner';
 import { typedWhole } from '../../format/typed-number';
 import { useAction } from '../../hooks/use-action';
 import { useSessionState } from '../../hooks/use-session-state';
-
-type ListedVoucher = Omit<Voucher, 'validations'>;
 
 /** Credit or debit points. */
 export function AdjustPoints({ userId, onDone }: { userId: string; onDone(): void }) {
@@ -58,7 +57,7 @@ export function RewardAction({ userId, rewards, mode, onDone }: { userId: string
     onDone();
   };
 
-  const name = (id: string) => rewards.find((reward) => reward.id === id)?.name ?? id;
+  const names = rewardNames(rewards);
   return (
     <FormScope name={mode}>
       <form className="card" onSubmit={submit} noValidate>
@@ -78,7 +77,7 @@ export function RewardAction({ userId, rewards, mode, onDone }: { userId: string
         </button>
         {issued && (
           <p className="success" role="status">
-            {mode === 'buy' ? 'Bought' : 'Gave'} {name(issued.rewardId)}: {issued.code ? <code>{issued.code}</code> : 'the code comes at reveal'} ({issued.status})
+            {mode === 'buy' ? 'Bought' : 'Gave'} {names.get(issued.rewardId) ?? issued.rewardId}: {issued.code ? <code>{issued.code}</code> : 'the code comes at reveal'} ({issued.status})
           </p>
         )}
       </form>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useParams } from 'wouter';
-import { allRewards } from '../../api/all-rewards';
-import { api, unwrap, type Voucher } from '../../api/client';
+import { allRewards, rewardNames } from '../../api/all-rewards';
+import { api, type ListedVoucher, unwrap } from '../../api/client';
 import { PageTitle } from '../../components/page-title';
 import { Pager } from '../../components/pager';
 import { ProblemBanner } from '../../components/problem-banner';
@@ -13,8 +13,6 @@ import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { AdjustPoints, RewardAction } from './member-actions';
 import { Table } from '../../components/table';
-
-type ListedVoucher = Omit<Voucher, 'validations'>;
 
 export function MemberPage() {
   const { id } = useParams<{ id: string }>();
@@ -58,7 +56,7 @@ export function MemberPage() {
         <RewardAction userId={id} rewards={available.filter((reward) => reward.purchasable)} mode="buy" onDone={changed} />
         <RewardAction userId={id} rewards={available} mode="give" onDone={changed} />
       </div>
-      <MemberVouchers userId={id} version={version} onChanged={changed} names={new Map(available.map((reward) => [reward.id, reward.name]))} />
+      <MemberVouchers userId={id} version={version} onChanged={changed} names={rewardNames(available)} />
       <Ledger userId={id} version={version} />
     </>
   );

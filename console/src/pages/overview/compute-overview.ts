@@ -1,7 +1,5 @@
-import type { LogEvent, Voucher } from '../../api/client';
+import type { ListedVoucher, LogEvent } from '../../api/client';
 import { dayOf, lastDays } from '../../format/time';
-
-type ListedVoucher = Omit<Voucher, 'validations'>;
 
 export interface Totals {
   issued: number;

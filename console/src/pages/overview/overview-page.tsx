@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
-import { allRewards } from '../../api/all-rewards';
+import { allRewards, rewardNames } from '../../api/all-rewards';
 import { api, unwrap } from '../../api/client';
 import { readAll } from '../../api/read-all';
 import { SelectField } from '../../components/fields';
 import { PageTitle } from '../../components/page-title';
 import { ProblemBanner } from '../../components/problem-banner';
 import { ProgressBar } from '../../components/progress';
+import { Stat } from '../../components/stat';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
 import { type Totals, computeOverview } from './compute-overview';
@@ -49,7 +50,7 @@ export function OverviewPage() {
     [rewardId],
   );
 
-  const names = new Map((rewards.data ?? []).map((reward) => [reward.id, reward.name]));
+  const names = rewardNames(rewards.data ?? []);
   const overview = figures.data?.overview;
 
   return (
@@ -91,16 +92,6 @@ export function OverviewPage() {
         </>
       )}
     </>
-  );
-}
-
-function Stat({ label, value, hint }: { label: string; value: number | string; hint?: string }) {
-  return (
-    <div className="stat">
-      <dt>{label}</dt>
-      <dd>{typeof value === 'number' ? value.toLocaleString() : value}</dd>
-      {hint && <small className="hint">{hint}</small>}
-    </div>
   );
 }
 

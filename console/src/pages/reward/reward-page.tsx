@@ -5,6 +5,7 @@ import { PageTitle } from '../../components/page-title';
 import { Pager } from '../../components/pager';
 import { ProblemBanner } from '../../components/problem-banner';
 import { Loading } from '../../components/progress';
+import { Stat } from '../../components/stat';
 import { StatusBadge } from '../../components/status-badge';
 import { VoucherTable } from '../../components/voucher-table';
 import { useAction } from '../../hooks/use-action';
@@ -69,18 +70,9 @@ function PoolSummaryCard({ rewardId, version }: { rewardId: string; version: str
       <ProblemBanner problem={summary.problem} />
       {summary.data ? (
         <dl className="stats">
-          <div className="stat">
-            <dt>Available</dt>
-            <dd>{summary.data.available.toLocaleString()}</dd>
-          </div>
-          <div className="stat">
-            <dt>Issued</dt>
-            <dd>{summary.data.issued.toLocaleString()}</dd>
-          </div>
-          <div className="stat">
-            <dt>Total</dt>
-            <dd>{summary.data.total.toLocaleString()}</dd>
-          </div>
+          <Stat label="Available" value={summary.data.available} />
+          <Stat label="Issued" value={summary.data.issued} />
+          <Stat label="Total" value={summary.data.total} />
         </dl>
       ) : (
         <Loading what="the pool" />

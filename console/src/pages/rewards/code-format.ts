@@ -1,7 +1,7 @@
 /** Crockford's base 32, the alphabet of generated codes (no I, L, O, U). */
-export const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const BITS_PER_SYMBOL = 5;
-export const PLACEHOLDER = '{code}';
+const PLACEHOLDER = '{code}';
 
 /** An example of a code the reward would generate: `length` random symbols in place of {code}. */
 export function exampleCode(format: string, length: number): string {

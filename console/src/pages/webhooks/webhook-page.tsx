@@ -19,19 +19,18 @@ export function WebhookPage() {
   const [, navigate] = useLocation();
   const [query] = useQuery();
   const cursor = query.get('cursor') ?? undefined;
-  const [version, setVersion] = useState(0);
   const webhook = useLoad((signal) => unwrap(api.GET('/v1/webhooks/{id}', { params: { path: { id } }, signal })), [id]);
   const deliveries = useLoad(
     (signal) => unwrap(api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id }, query: { cursor } }, signal })),
-    [id, cursor, version],
+    [id, cursor],
   );
   const action = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   // Deliveries change on their own (retries, answers): read them again every few seconds.
   useEffect(() => {
-    const timer = window.setInterval(() => setVersion((v) => v + 1), REFRESH_EVERY_MS);
+    const timer = window.setInterval(deliveries.reload, REFRESH_EVERY_MS);
     return () => window.clearInterval(timer);
-  }, []);
+  }, [deliveries.reload]);
 
   const test = async () => {
     const sent = await action.run(() => unwrap(api.POST('/v1/webhooks/{id}/test', { params: { path: { id } }, body: {} })));
@@ -51,7 +50,7 @@ export function WebhookPage() {
     const done = await action.run(() => unwrap(api.POST('/v1/webhooks/{id}/deliveries/{deliveryId}/retry', { params: { path: { id, deliveryId: delivery.id } }, body: {} })));
     if (done) {
       setNotice('The delivery is queued again.');
-      setVersion((v) => v + 1);
+      deliveries.reload();
     }
   };
 
@@ -64,7 +63,7 @@ export function WebhookPage() {
         <button type="button" className="secondary" onClick={test} disabled={action.busy}>
           Send a test
         </button>
-        <button type="button" className="secondary" onClick={() => setVersion((v) => v + 1)}>
+        <button type="button" className="secondary" onClick={deliveries.reload}>
           Refresh
         </button>
         <button type="button" className="danger" onClick={remove} disabled={action.busy}>

@@ -18,13 +18,12 @@ import { Table } from '../../components/table';
 export function WebhooksPage() {
   const [query] = useQuery();
   const cursor = query.get('cursor') ?? undefined;
-  const [version, setVersion] = useState(0);
-  const webhooks = useLoad((signal) => unwrap(api.GET('/v1/webhooks', { params: { query: { cursor } }, signal })), [cursor, version]);
+  const webhooks = useLoad((signal) => unwrap(api.GET('/v1/webhooks', { params: { query: { cursor } }, signal })), [cursor]);
 
   return (
     <>
       <PageTitle title="Webhooks" />
-      <NewWebhook onCreated={() => setVersion((v) => v + 1)} />
+      <NewWebhook onCreated={webhooks.reload} />
       <section>
         <h2>Subscriptions</h2>
         <ProblemBanner problem={webhooks.problem} />
@@ -40,7 +39,7 @@ export function WebhooksPage() {
   );
 }
 
-function WebhookTable({ webhooks }: { webhooks: Array<Omit<Webhook, never>> }) {
+function WebhookTable({ webhooks }: { webhooks: Webhook[] }) {
   return (
     <Table headings={['URL', 'Events', 'Description', 'Created']}>
       {webhooks.map((webhook) => (
