@@ -139,6 +139,7 @@ async function prepareBurnDatabase(storage: Storage): Promise<void> {
         code_format: '{code}', code_length: 8, static_code: null, redemption_flow: 'ONE_STEP', validity_days: null, valid_until: null,
         available_from: null, available_until: null, purchasable: 1, stock: null, per_user_limit: null, venues: null,
         low_stock_threshold: null, incentives: '[{"type":"PERCENTAGE","value":100}]', created_at: now, updated_at: now,
+        pool_codes_total: 0, pool_codes_issued: 0,
       })
       .execute();
     const seed = storage.engine === 'postgres'

@@ -3,7 +3,7 @@ import { BITS_PER_SYMBOL } from './generate-code.js';
 export interface Guessability {
   /** Entropy of the random part of one code. */
   bitsPerCode: number;
-  /** Codes of this reward that would be accepted today. */
+  /** Codes of this reward that would be accepted now (expiries of the current quarter hour still counted: never too few). */
   liveCodes: number;
   /** How many random guesses of a well-formed code it takes, on average, to hit a live one; null when none is live. */
   expectedGuessesPerHit: number | null;

@@ -77,6 +77,9 @@ export interface Tables {
     incentives: string;
     created_at: string;
     updated_at: string;
+    /** POOL: codes ever added by completed uploads, and codes handed to vouchers. */
+    pool_codes_total: number;
+    pool_codes_issued: number;
   };
   reward_holdings: {
     program_id: string;
@@ -197,6 +200,20 @@ export interface Tables {
     duration_ms: number;
     error: string | null;
     created_at: string;
+  };
+  /** Running sums for the reports: see reports/tallies.ts. */
+  report_tallies: {
+    program_id: string;
+    scope: string;
+    bucket: string;
+    slot: number;
+    issued: number;
+    burned: number;
+    voided: number;
+    expiring: number;
+    points_credited: number;
+    points_debited: number;
+    points_spent: number;
   };
   idempotency_keys: {
     program_id: string;

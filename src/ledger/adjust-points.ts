@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
 import type { Db } from '../db/tables.js';
 import { recordEvent } from '../events/record-event.js';
+import { addTallies, adjustmentTally } from '../reports/tallies.js';
 import type { LedgerEntryView } from './ledger-entry-view.js';
 import { postEntry } from './post-entry.js';
 
@@ -15,6 +16,7 @@ export async function adjustPoints(
 ): Promise<LedgerEntryView> {
   const occurredAt = isoNow(clock);
   const entry = await postEntry(db, programId, { userId, kind: 'ADJUSTMENT', ...input, createdAt: occurredAt });
+  await addTallies(db, programId, [adjustmentTally(entry.delta, occurredAt)]);
   await recordEvent(db, programId, {
     type: 'POINTS_ADJUSTED',
     occurredAt,

@@ -170,7 +170,7 @@ export async function completeUpload(db: Db, clock: Clock, upload: PendingUpload
   if (upload.added > 0) {
     await db
       .updateTable('rewards')
-      .set((eb) => ({ stock: eb('stock', '+', upload.added), updated_at: now }))
+      .set((eb) => ({ stock: eb('stock', '+', upload.added), pool_codes_total: eb('pool_codes_total', '+', upload.added), updated_at: now }))
       .where('program_id', '=', upload.programId)
       .where('id', '=', upload.rewardId)
       .execute();

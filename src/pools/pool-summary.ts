@@ -19,24 +19,15 @@ export const isAvailablePoolCode = sql<boolean>`kind = 'POOL' and voucher_id is 
 /** Codes of uploads still arriving are in the register but not in the pool yet. */
 export const ofCompleteUpload = sql<boolean>`exists (select 1 from code_uploads u where u.program_id = voucher_codes.program_id and u.id = voucher_codes.upload_id and u.status = 'COMPLETE')`;
 
-/** A pool's codes, counting only completed uploads. */
+/** A pool's codes, counting only completed uploads: counts its reward keeps as codes arrive and leave. */
 export async function poolSummary(db: Db, programId: string, rewardId: string): Promise<PoolSummary> {
-  const added = await db
-    .selectFrom('code_uploads')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('added'), sql<number>`0`).as('total'))
+  const counts = await db
+    .selectFrom('rewards')
+    .select(['pool_codes_total', 'pool_codes_issued'])
     .where('program_id', '=', programId)
-    .where('reward_id', '=', rewardId)
-    .where('status', '=', 'COMPLETE')
+    .where('id', '=', rewardId)
     .executeTakeFirstOrThrow();
-  const left = await db
-    .selectFrom('voucher_codes')
-    .select((eb) => eb.fn.countAll<number>().as('available'))
-    .where('program_id', '=', programId)
-    .where('reward_id', '=', rewardId)
-    .where(isAvailablePoolCode)
-    .where(ofCompleteUpload)
-    .executeTakeFirstOrThrow();
-  const total = Number(added.total);
-  const available = Number(left.available);
-  return { total, available, issued: total - available };
+  const total = Number(counts.pool_codes_total);
+  const issued = Number(counts.pool_codes_issued);
+  return { total, available: total - issued, issued };
 }

@@ -5,7 +5,8 @@ import { isAvailablePoolCode, ofCompleteUpload } from './pool-summary.js';
 /**
  * Hands the first unused code of the reward's pool (in upload order, completed uploads only) to `voucherId`, with one guarded
  * statement; null when none is left. On PostgreSQL a code another transaction is taking is skipped,
- * not waited for, and the register's row lock keeps it from being handed out twice.
+ * not waited for, and the register's row lock keeps it from being handed out twice. The reward
+ * counts the codes it has handed out.
  */
 export async function takePoolCode(db: Db, reward: Pick<Tables['rewards'], 'program_id' | 'id'>, voucherId: string): Promise<string | null> {
   let next = db
@@ -27,5 +28,12 @@ export async function takePoolCode(db: Db, reward: Pick<Tables['rewards'], 'prog
     .where('voucher_id', 'is', null)
     .returning('code')
     .executeTakeFirst();
-  return taken?.code ?? null;
+  if (taken === undefined) return null;
+  await db
+    .updateTable('rewards')
+    .set((eb) => ({ pool_codes_issued: eb('pool_codes_issued', '+', 1) }))
+    .where('program_id', '=', reward.program_id)
+    .where('id', '=', reward.id)
+    .execute();
+  return taken.code;
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/tables.js';
 import { AppError, notFound } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
 import { postEntry } from '../ledger/post-entry.js';
+import { addTallies, voidTallies } from '../reports/tallies.js';
 import { loadReward } from '../rewards/get-reward.js';
 import { returnVoucherAllowance } from '../vouchers/issue-voucher.js';
 import { toVoucherView } from '../vouchers/voucher.js';
@@ -54,6 +55,10 @@ export async function refundPurchase(
 
   const reward = await loadReward(db, programId, purchase.reward_id);
   await returnVoucherAllowance(db, voucher);
+  await addTallies(db, programId, [
+    { at: now, rewardId: reward.id, pointsSpent: -purchase.price_points },
+    ...(voided.numUpdatedRows > 0n ? voidTallies(voucher, now) : []),
+  ]);
   const credit = await postEntry(db, programId, {
     userId: purchase.user_id,
     kind: 'REFUND',

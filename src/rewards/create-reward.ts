@@ -23,6 +23,8 @@ export async function createReward(db: Db, clock: Clock, programId: string, inpu
       status: 'ACTIVE',
       ...columns,
       stock: settings.codeType === 'POOL' ? 0 : columns.stock,
+      pool_codes_total: 0,
+      pool_codes_issued: 0,
       created_at: now,
       updated_at: now,
     })

@@ -4,6 +4,7 @@ import { guessability } from '../codes/guessability.js';
 import { engineOf } from '../db/engine.js';
 import type { Db, Tables } from '../db/tables.js';
 import { notFound } from '../errors.js';
+import { liveVouchersOfRewards } from '../reports/live-vouchers.js';
 import { type RewardStatus, type RewardView, settingsOf } from './reward.js';
 
 /**
@@ -18,23 +19,10 @@ export async function loadReward(db: Db, programId: string, rewardId: string, fo
   return row;
 }
 
-/** Views of reward rows, with the number of live codes each has for its guessability. */
+/** Views of reward rows, with the number of live codes each has for its guessability (kept, not counted). */
 export async function toRewardViews(db: Db, clock: Clock, rows: Tables['rewards'][]): Promise<RewardView[]> {
   const oneTime = rows.filter((r) => r.code_type === 'ONE_TIME').map((r) => r.id);
-  const live = new Map<string, number>();
-  if (oneTime.length > 0) {
-    const now = isoNow(clock);
-    const counts = await db
-      .selectFrom('vouchers')
-      .select(['reward_id', (eb) => eb.fn.countAll<number>().as('live')])
-      .where('program_id', '=', rows[0]!.program_id)
-      .where('reward_id', 'in', oneTime)
-      .where('status', '=', 'ACTIVE')
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .groupBy('reward_id')
-      .execute();
-    for (const c of counts) live.set(c.reward_id, Number(c.live));
-  }
+  const live = oneTime.length > 0 ? await liveVouchersOfRewards(db, rows[0]!.program_id, oneTime, isoNow(clock)) : new Map<string, number>();
   return rows.map((row) => ({
     id: row.id,
     status: row.status as RewardStatus,

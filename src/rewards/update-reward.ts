@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
 import type { Db } from '../db/tables.js';
 import { invalidField } from '../errors.js';
+import { type TallyChange, addTallies, bucketSql } from '../reports/tallies.js';
 import { SETTING_COLUMNS, columnsOf, type RewardView, settingsOf } from './reward.js';
 import { getReward, loadReward } from './get-reward.js';
 import { type RewardInput, applyInput, givenFields } from './reward-input.js';
@@ -47,8 +48,21 @@ export async function updateReward(
 /**
  * validUntil is "the instant after which the reward's vouchers are expired", so a change reaches the
  * vouchers already active: each expires at the earlier of its own validityDays end and the new instant.
+ * Their live counts move from the quarter hours they expired in to the ones they expire in now.
  */
 async function applyValidUntil(db: Db, programId: string, rewardId: string, validUntil: string | null): Promise<void> {
+  const activeByExpiry = async (delta: 1 | -1): Promise<TallyChange[]> => {
+    const groups = await db
+      .selectFrom('vouchers')
+      .select([bucketSql('expires_at').as('bucket'), (eb) => eb.fn.countAll<number>().as('count')])
+      .where('program_id', '=', programId)
+      .where('reward_id', '=', rewardId)
+      .where('status', '=', 'ACTIVE')
+      .groupBy('bucket')
+      .execute();
+    return groups.map((g) => ({ at: g.bucket, rewardId, expiring: delta * Number(g.count) }));
+  };
+  const before = await activeByExpiry(-1);
   await db
     .updateTable('vouchers')
     .set((eb) => ({
@@ -66,4 +80,5 @@ async function applyValidUntil(db: Db, programId: string, rewardId: string, vali
     .where('reward_id', '=', rewardId)
     .where('status', '=', 'ACTIVE')
     .execute();
+  await addTallies(db, programId, [...before, ...(await activeByExpiry(1))]);
 }

@@ -3,6 +3,7 @@ import type { Db, Tables } from '../db/tables.js';
 import { AppError, notFound } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
 import type { Caller } from '../keys/roles.js';
+import { addTallies, reversalTallies } from '../reports/tallies.js';
 import { loadVoucher } from '../vouchers/get-voucher.js';
 import { type VoucherView, toVoucherView } from '../vouchers/voucher.js';
 import { type ValidationView, toValidationView } from './validation.js';
@@ -62,6 +63,8 @@ export async function reverseValidation(
     .executeTakeFirst();
   // An unreversed burn is always the voucher's current one: BURNED is left only by its reversal.
   if (!voucher) throw new AppError('INTERNAL', `voucher ${validation.voucher_id} is not held by burn ${validationId}`);
+  // The burn was counted at its validation's time and venue.
+  await addTallies(db, caller.programId, reversalTallies({ ...voucher, burned_at: validation.created_at }, validation.venue));
   await recordEvent(db, caller.programId, {
     type: 'VOUCHER_BURN_REVERSED',
     occurredAt: now,

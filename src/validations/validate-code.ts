@@ -7,6 +7,7 @@ import { AppError, invalidField } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
 import { newId } from '../ids.js';
 import type { Caller } from '../keys/roles.js';
+import { addTallies, burnTallies } from '../reports/tallies.js';
 import type { Incentive } from '../rewards/reward.js';
 import { VOUCHER_VIEW_COLUMNS, type VoucherView, toVoucherView } from '../vouchers/voucher.js';
 import { type Basket, type Discount, computeDiscount } from './discount.js';
@@ -216,6 +217,8 @@ export async function validateCode(
       userId: voucher!.user_id,
       data: { voucherId: voucher!.id, rewardId: voucher!.reward_id, validationId, code: voucher!.code, venue, reference: request.reference ?? null },
     });
+    // Last: the tally rows are shared by every burn of the program, so their locks are held briefly.
+    await addTallies(db, caller.programId, burnTallies(voucher!, venue, now));
   }
   return answer;
 }

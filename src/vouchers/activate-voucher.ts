@@ -5,6 +5,7 @@ import type { Db, Tables } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
 import { takePoolCode } from '../pools/take-pool-code.js';
+import { activeTally, addTallies } from '../reports/tallies.js';
 import { earlier, validityEnd } from './voucher.js';
 
 /** Fresh codes tried before concluding the reward's code space is too full. */
@@ -72,6 +73,7 @@ export async function activateVoucher(
     .returningAll()
     .executeTakeFirst();
   if (!row) return null;
+  await addTallies(db, reward.program_id, [activeTally(row, 1)]);
   await recordEvent(db, reward.program_id, {
     type: 'REDEEMED_VOUCHER',
     occurredAt: activatedAt,

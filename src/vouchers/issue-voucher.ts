@@ -4,11 +4,12 @@ import type { Db, Tables } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { notePoolLevel } from '../pools/pool-level-events.js';
+import { addTallies, issuedTally } from '../reports/tallies.js';
 
 /**
  * Takes one unit of the reward's stock (for a POOL reward, one of its unsold codes) and of the
  * member's per-user allowance, each with one guarded statement, and creates the voucher as
- * PURCHASED. Runs inside the caller's transaction.
+ * PURCHASED (counted in the reports as issued, with its price when bought). Runs inside the caller's transaction.
  */
 export async function issueVoucher(
   db: Db,
@@ -68,6 +69,7 @@ export async function issueVoucher(
     created_at: isoNow(clock),
   };
   await db.insertInto('vouchers').values(row).execute();
+  await addTallies(db, programId, [issuedTally(row, origin.purchaseId !== null ? reward.price_points : 0)]);
   return row;
 }
 

@@ -4,6 +4,7 @@ import type { Db } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../events/record-event.js';
 import { releasePoolReservation } from '../pools/pool-reservation.js';
+import { addTallies, voidTallies } from '../reports/tallies.js';
 import { loadVoucher } from './get-voucher.js';
 import { type VoucherView, effectiveStatus, toVoucherView } from './voucher.js';
 
@@ -32,6 +33,7 @@ export async function voidVoucher(
     throw new AppError('INVALID_STATE', `A ${effectiveStatus(voucher, now)} voucher cannot be voided`);
   }
   await releasePoolReservation(db, voided);
+  await addTallies(db, programId, voidTallies(voided, now));
   await recordEvent(db, programId, {
     type: 'VOUCHER_VOIDED',
     occurredAt: now,

@@ -4,6 +4,7 @@ import * as rewardsAndVouchers from './0002-rewards-and-vouchers.js';
 import * as validations from './0003-validations.js';
 import * as webhooks from './0004-webhooks.js';
 import * as codePools from './0005-code-pools.js';
+import * as scale from './0006-scale.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-validations': validations,
   '0004-webhooks': webhooks,
   '0005-code-pools': codePools,
+  '0006-scale': scale,
 };
