@@ -19,6 +19,7 @@ import { registerLedgerRoutes } from './ledger/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { registerPoolRoutes } from './pools/routes.js';
 import { registerPurchaseRoutes } from './purchases/routes.js';
+import { registerReportRoutes } from './reports/routes.js';
 import { registerRewardRoutes } from './rewards/routes.js';
 import { registerVoucherRoutes } from './vouchers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
@@ -116,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   registerValidationRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerReportRoutes(app, deps);
   await registerConsole(app);
 
   return app;
