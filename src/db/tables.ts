@@ -215,6 +215,11 @@ export interface Tables {
     points_debited: number;
     points_spent: number;
   };
+  /** Every venue the tallies count burns for. */
+  report_venues: {
+    program_id: string;
+    venue: string;
+  };
   idempotency_keys: {
     program_id: string;
     key: string;

@@ -1,19 +1,17 @@
 import { type Static, Type } from 'typebox';
-import { Id, Nullable, Text, Timestamp } from '../http/schemas.js';
+import { Id, Nullable, Page, PageQuery, Text, Timestamp } from '../http/schemas.js';
 
 /** The longest range one report covers. */
 export const MAX_REPORT_DAYS = 366;
 
-const LocalDate = Type.String({ format: 'date', description: 'YYYY-MM-DD, a day in `timezone`' });
+const Range = {
+  from: Type.String({ format: 'date', description: 'YYYY-MM-DD, the first day, in `timezone`' }),
+  to: Type.String({ format: 'date', description: `YYYY-MM-DD, the last day included (at most ${MAX_REPORT_DAYS} days in all)` }),
+  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA name, such as Europe/London; default UTC' })),
+};
 
 export const ActivityQuery = Type.Object(
-  {
-    from: LocalDate,
-    to: Type.String({ format: 'date', description: `YYYY-MM-DD, the last day included (at most ${MAX_REPORT_DAYS} days from \`from\`)` }),
-    timezone: Type.Optional(Text(64)),
-    rewardId: Type.Optional(Id('reward', 'Only this reward')),
-    venue: Type.Optional(Text(128)),
-  },
+  { ...Range, rewardId: Type.Optional(Id('reward', 'Only this reward')), venue: Type.Optional(Text(128)) },
   { additionalProperties: false },
 );
 export type ActivityQuery = Static<typeof ActivityQuery>;
@@ -47,3 +45,19 @@ export const ActivityReport = Type.Object({
   days: Type.Array(Type.Object({ date: Type.String(), ...Figures.properties })),
 });
 export type ActivityReport = Static<typeof ActivityReport>;
+
+export const BreakdownQuery = Type.Object({ ...Range, ...PageQuery }, { additionalProperties: false });
+export type BreakdownQuery = Static<typeof BreakdownQuery>;
+
+export const RewardFigures = Type.Object({
+  rewardId: Type.String(),
+  name: Type.String(),
+  active: Type.Integer({ description: 'Vouchers that can be redeemed now' }),
+  totals: Figures,
+});
+export type RewardFigures = Static<typeof RewardFigures>;
+export const RewardBreakdown = Page(RewardFigures);
+
+export const VenueFigures = Type.Object({ venue: Type.String(), burned: Type.Integer() });
+export type VenueFigures = Static<typeof VenueFigures>;
+export const VenueBreakdown = Page(VenueFigures);

@@ -55,8 +55,9 @@ export const PROGRAM_SCOPE = '';
 // rows instead of queueing on one row lock. SQLite has one writer at a time and uses one.
 const POSTGRES_SLOTS = 8;
 
-/** Adds the changes to the tallies, in one statement. */
+/** Adds the changes to the tallies, in one statement (and one more to list a burn's venue). */
 export async function addTallies(db: Db, programId: string, changes: TallyChange[]): Promise<void> {
+  for (const change of changes) if (change.venue != null) await noteVenue(db, programId, change.venue);
   const spread = engineOf(db) === 'postgres' ? randomInt(POSTGRES_SLOTS) : 0;
   const rows = new Map<string, Tables['report_tallies']>();
   for (const change of changes) {
@@ -86,6 +87,11 @@ export async function addTallies(db: Db, programId: string, changes: TallyChange
 
 // A change touches at most five rows; larger batches (moving a reward's expiries) go in pieces.
 const MAX_ROWS_A_STATEMENT = 8;
+
+/** Lists the venue for the reports (a no-op once it is listed; it takes no lock then). */
+const noteVenue = prepared((db: Db, programId: string, venue: string) =>
+  db.insertInto('report_venues').values({ program_id: programId, venue }).onConflict((oc) => oc.doNothing()),
+);
 
 const COLUMNS = ['program_id', 'scope', 'bucket', 'slot', ...Object.values(METRICS)] as const;
 const upserts = new Map<number, ReturnType<typeof buildUpsert>>();

@@ -10,6 +10,8 @@ export function checkTimezone(timezone: string, path: string): string {
   }
 }
 
+const QUARTER_HOUR_MS = 900_000;
+
 /**
  * The calendar date, in `timezone`, of each instant given. Offsets change rarely, so the offset is
  * looked up once per UTC hour and reused for every instant of that hour when it is the same at
@@ -35,6 +37,17 @@ export function localDates(timezone: string): (ms: number) => string {
   };
 }
 
+/**
+ * The first quarter hour of `date` in the zone `dateOf` speaks for. Offsets are whole quarter hours,
+ * so a day starts on one; a day whose midnight a clock change skips starts at its first real hour.
+ */
+export function startOfDay(date: string, dateOf: (ms: number) => string): number {
+  // No zone is more than 14 hours ahead of UTC: start there and walk forward a quarter hour at a time.
+  let ms = Date.parse(`${date}T00:00:00Z`) - 14 * 3_600_000;
+  while (dateOf(ms) < date) ms += QUARTER_HOUR_MS;
+  return ms;
+}
+
 /** Every date from `from` to `to`, both included. */
 export function datesBetween(from: string, to: string): string[] {
   const dates: string[] = [];
@@ -43,3 +56,6 @@ export function datesBetween(from: string, to: string): string[] {
   }
   return dates;
 }
+
+/** The day after `date`. */
+export const nextDate = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

@@ -3712,6 +3712,424 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Vouchers issued, burned, expired and voided, the redemption rate and points, by day in a timezone, for the program, one reward or one venue. Exact at any size
+         * @description Roles: admin
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description YYYY-MM-DD, the first day, in `timezone` */
+                    from: string;
+                    /** @description YYYY-MM-DD, the last day included (at most 366 days in all) */
+                    to: string;
+                    /** @description IANA name, such as Europe/London; default UTC */
+                    timezone?: string;
+                    /** @description Only this reward */
+                    rewardId?: string;
+                    venue?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            timezone: string;
+                            rewardId: string | null;
+                            venue: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO-8601 UTC
+                             */
+                            asOf: string;
+                            /** @description Expiries before this instant (the start of the current quarter hour) count as expired; later ones, as active */
+                            expiredBefore: string;
+                            active: number | null;
+                            totals: {
+                                issued: number | null;
+                                /** @description Burns, net of those reversed since, at the time of the burn */
+                                burned: number;
+                                expired: number | null;
+                                voided: number | null;
+                                redemptionRate: number | null;
+                                pointsCredited: number | null;
+                                pointsDebited: number | null;
+                                pointsSpent: number | null;
+                            };
+                            days: {
+                                date: string;
+                                issued: number | null;
+                                /** @description Burns, net of those reversed since, at the time of the burn */
+                                burned: number;
+                                expired: number | null;
+                                voided: number | null;
+                                redemptionRate: number | null;
+                                pointsCredited: number | null;
+                                pointsDebited: number | null;
+                                pointsSpent: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/activity.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same report as CSV: one line a day (empty cells where a figure does not apply)
+         * @description Roles: admin
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description YYYY-MM-DD, the first day, in `timezone` */
+                    from: string;
+                    /** @description YYYY-MM-DD, the last day included (at most 366 days in all) */
+                    to: string;
+                    /** @description IANA name, such as Europe/London; default UTC */
+                    timezone?: string;
+                    /** @description Only this reward */
+                    rewardId?: string;
+                    venue?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/csv */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/rewards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The catalogue, a page at a time, each reward with its figures over the range and its vouchers redeemable now
+         * @description Roles: admin
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description YYYY-MM-DD, the first day, in `timezone` */
+                    from: string;
+                    /** @description YYYY-MM-DD, the last day included (at most 366 days in all) */
+                    to: string;
+                    /** @description IANA name, such as Europe/London; default UTC */
+                    timezone?: string;
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                rewardId: string;
+                                name: string;
+                                /** @description Vouchers that can be redeemed now */
+                                active: number;
+                                totals: {
+                                    issued: number | null;
+                                    /** @description Burns, net of those reversed since, at the time of the burn */
+                                    burned: number;
+                                    expired: number | null;
+                                    voided: number | null;
+                                    redemptionRate: number | null;
+                                    pointsCredited: number | null;
+                                    pointsDebited: number | null;
+                                    pointsSpent: number | null;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/venues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every venue burns were made at, a page at a time by name, with its burns over the range
+         * @description Roles: admin
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description YYYY-MM-DD, the first day, in `timezone` */
+                    from: string;
+                    /** @description YYYY-MM-DD, the last day included (at most 366 days in all) */
+                    to: string;
+                    /** @description IANA name, such as Europe/London; default UTC */
+                    timezone?: string;
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                venue: string;
+                                burned: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {unknown} */
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            detail: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rewards/{id}/codes": {
         parameters: {
             query?: never;

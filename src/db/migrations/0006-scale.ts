@@ -43,6 +43,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('report_tallies_pk', ['program_id', 'scope', 'bucket', 'slot'])
     .execute();
 
+  // Every venue a burn was counted for, so reports can list them without reading the tallies.
+  await db.schema
+    .createTable('report_venues')
+    .addColumn('program_id', 'text', (c) => c.notNull())
+    .addColumn('venue', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('report_venues_pk', ['program_id', 'venue'])
+    .execute();
+
   await db.schema.alterTable('rewards').addColumn('pool_codes_total', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('rewards').addColumn('pool_codes_issued', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
 
@@ -96,11 +104,15 @@ async function backfillTallies(db: Kysely<any>): Promise<void> {
     insert into report_tallies (program_id, scope, bucket, slot, issued, burned, voided, expiring, points_credited, points_debited, points_spent)
     select program_id, scope, bucket, 0, sum(issued), sum(burned), sum(voided), sum(expiring), sum(credited), sum(debited), sum(spent)
     from scoped group by program_id, scope, bucket`.execute(db);
+  await sql`
+    insert into report_venues (program_id, venue)
+    select distinct program_id, substr(scope, 3) from report_tallies where scope like 'v:%'`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('rewards').dropColumn('pool_codes_issued').execute();
   await db.schema.alterTable('rewards').dropColumn('pool_codes_total').execute();
+  await db.schema.dropTable('report_venues').execute();
   await db.schema.dropTable('report_tallies').execute();
   await db.schema.dropIndex('webhook_deliveries_by_webhook').execute();
   await db.schema.dropIndex('vouchers_by_status').execute();
