@@ -8,7 +8,7 @@ import { type Api, buildApp } from '../src/app.js';
 import type { Clock } from '../src/clock.js';
 import type { Engine } from '../src/db/engine.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { openStore } from '../src/db/open-store.js';
+import { type StoreOptions, openStore } from '../src/db/open-store.js';
 import type { Store } from '../src/db/store.js';
 import { createProgram } from '../src/programs/create-program.js';
 import type { Storage } from '../src/config.js';
@@ -73,8 +73,8 @@ export function storageOf(database: TestDatabase): Storage {
   return database.engine === 'sqlite' ? { engine: 'sqlite', file: database.url.slice('file:'.length) } : { engine: 'postgres', url: database.url };
 }
 
-export function openTestStore(database: TestDatabase): Store {
-  return openStore({ storage: storageOf(database), durability: 'strict', pgPoolSize: 8 });
+export function openTestStore(database: TestDatabase, options: StoreOptions = {}): Store {
+  return openStore({ storage: storageOf(database), durability: 'strict', pgPoolSize: 8 }, options);
 }
 
 export interface Response {
@@ -103,12 +103,15 @@ export interface TestApp {
   request(method: string, url: string, body?: unknown, options?: RequestOptions): Promise<Response>;
 }
 
-/** Builds an app for this describe block's engine before its tests and tears it down after. */
-export function useTestApp(engine: Engine, guessLimits: GuessLimits = DEFAULT_GUESS_LIMITS): TestApp {
+/**
+ * Builds an app for this describe block's engine before its tests and tears it down after.
+ * `storeOptions` reach the app's store (an observer of its statements, say).
+ */
+export function useTestApp(engine: Engine, guessLimits: GuessLimits = DEFAULT_GUESS_LIMITS, storeOptions: StoreOptions = {}): TestApp {
   const t = { engine, clock: new TestClock() } as TestApp;
   beforeAll(async () => {
     t.database = await createTestDatabase(engine);
-    t.store = openTestStore(t.database);
+    t.store = openTestStore(t.database, storeOptions);
     await migrateToLatest(t.store);
     t.app = await buildApp({
       store: t.store,

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, type Logger, PostgresDialect, sql } from 'kysely';
 import type { Durability } from '../config.js';
 import { statementNameOf } from './prepared.js';
 import type { Store } from './store.js';
@@ -9,6 +9,8 @@ export interface PostgresOptions {
   url: string;
   durability: Durability;
   poolSize: number;
+  /** Told of every statement; absent, Kysely adds no logging to the connection. */
+  log?: Logger | undefined;
 }
 
 // bigint columns (points, sequence numbers) come back as numbers; they stay far below 2^53.
@@ -52,7 +54,7 @@ function namingPreparedStatements(pool: pg.Pool) {
  * PostgreSQL: every instance shares the database; consistency comes from guarded statements and
  * transactions, and throughput from many commits in flight (the server groups their fsyncs).
  */
-export function openPostgresStore({ url, durability, poolSize }: PostgresOptions): Store {
+export function openPostgresStore({ url, durability, poolSize, log }: PostgresOptions): Store {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -63,7 +65,7 @@ export function openPostgresStore({ url, durability, poolSize }: PostgresOptions
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db: Db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namingPreparedStatements(pool) }) });
+  const db: Db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namingPreparedStatements(pool) }), ...(log && { log }) });
 
   return {
     engine: 'postgres',

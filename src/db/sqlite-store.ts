@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, type Logger, SqliteDialect, sql } from 'kysely';
 import type { Durability } from '../config.js';
 import { GroupCommit } from './group-commit.js';
 import type { Store } from './store.js';
@@ -50,6 +50,8 @@ async function beginImmediate(database: SQLite.Database): Promise<void> {
 export interface SqliteOptions {
   file: string;
   durability: Durability;
+  /** Told of every statement; absent, Kysely adds no logging to the connection. */
+  log?: Logger | undefined;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface SqliteOptions {
  * commit serves every request queued behind it, and in strict mode one sync of the log, made off
  * the event loop, makes the batch durable before any of them is answered.
  */
-export function openSqliteStore({ file, durability }: SqliteOptions): Store {
+export function openSqliteStore({ file, durability, log }: SqliteOptions): Store {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new SQLite(file);
   // Another process may be opening the same file at this moment (turning it to WAL, recovering its
@@ -80,7 +82,7 @@ export function openSqliteStore({ file, durability }: SqliteOptions): Store {
   database.pragma('wal_autocheckpoint = 0');
   const checkpointer = startWalCheckpointer(file);
 
-  const db: Db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db: Db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...(log && { log }) });
 
   const groupCommit = new GroupCommit<Db>({
     exclusive: (run) => db.connection().execute(run),

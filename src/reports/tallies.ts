@@ -68,7 +68,7 @@ export async function addTallies(db: Db, programId: string, changes: TallyChange
     if (change.rewardId !== null) scopes.push(scopeOfReward(change.rewardId));
     if (change.venue != null) scopes.push(scopeOfVenue(change.venue));
     for (const scope of scopes) {
-      const key = `${scope}\u0000${bucket}\u0000${slot}`;
+      const key = `${bucket}\u0000${scope}\u0000${slot}`;
       let row = rows.get(key);
       if (row === undefined) {
         row = { program_id: programId, scope, bucket, slot, issued: 0, burned: 0, voided: 0, expiring: 0, points_credited: 0, points_debited: 0, points_spent: 0 };
@@ -77,7 +77,9 @@ export async function addTallies(db: Db, programId: string, changes: TallyChange
       for (const metric of METRIC_NAMES) row[METRICS[metric]] += change[metric] ?? 0;
     }
   }
-  // A fixed order of rows, so two transactions never take the same rows' locks in opposite orders.
+  // Rows in one order, earlier buckets first, so two transactions never take the same rows' locks in
+  // opposite orders: a transaction that adds twice (a purchase: issued now, then live until expiry)
+  // also goes from earlier buckets to later ones.
   const ordered = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   for (let i = 0; i < ordered.length; i += MAX_ROWS_A_STATEMENT) {
     const chunk = ordered.slice(i, i + MAX_ROWS_A_STATEMENT);
