@@ -73,12 +73,13 @@ export async function activateVoucher(
     .returningAll()
     .executeTakeFirst();
   if (!row) return null;
-  await addTallies(db, reward.program_id, [activeTally(row, 1)]);
   await recordEvent(db, reward.program_id, {
     type: 'REDEEMED_VOUCHER',
     occurredAt: activatedAt,
     userId: voucher.userId,
     data: { voucherId: row.id, rewardId: reward.id, purchaseId: row.purchase_id, code, expiresAt: row.expires_at },
   });
+  // Last: every voucher activated now with the same validity is counted in the same row.
+  await addTallies(db, reward.program_id, [activeTally(row, 1)]);
   return row;
 }
