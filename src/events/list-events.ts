@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { engineOf } from '../db/engine.js';
+import { notIndexed } from '../db/not-indexed.js';
 import type { Db } from '../db/tables.js';
 import { encodeCursor } from '../pagination.js';
 import type { EventType, EventView } from './event-types.js';
@@ -84,8 +85,9 @@ function readAfter(
     const [txOrder, seq] = query.after;
     select = select.where((eb) => eb(eb.refTuple('tx_order', 'seq'), '>', eb.tuple(txOrder, seq)));
   }
-  if (query.type !== undefined) select = select.where('type', '=', query.type);
   if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
+  // A member's events are found by member, and their type checked within them.
+  if (query.type !== undefined) select = select.where(query.userId !== undefined ? notIndexed('type') : sql.ref('type'), '=', query.type);
   return select.execute();
 }
 

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { notIndexed } from '../db/not-indexed.js';
 import type { Db, Tables } from '../db/tables.js';
 import { VOUCHER_VIEW_COLUMNS } from '../vouchers/voucher.js';
 
@@ -31,22 +31,35 @@ export async function findStaticCode(db: Db, programId: string, codeNormal: stri
     .executeTakeFirst();
 }
 
+/** A member's internal id, from it or from their externalId (two seeks, never a scan of the members). */
+async function memberIdOf(db: Db, programId: string, userId: string): Promise<string | undefined> {
+  const byId = await db.selectFrom('users').select('id').where('program_id', '=', programId).where('id', '=', userId).executeTakeFirst();
+  if (byId) return byId.id;
+  const byExternalId = await db.selectFrom('users').select('id').where('program_id', '=', programId).where('external_id', '=', userId).executeTakeFirst();
+  return byExternalId?.id;
+}
+
 /**
  * The member's voucher of a STATIC reward (by internal id or externalId), the most usable one
- * first: an ACTIVE one, else the latest. Undefined when the member holds none.
+ * first: the latest ACTIVE one, else the latest. Undefined when the member holds none.
  */
 export async function memberVoucherOf(db: Db, code: StaticCode, userId: string): Promise<Found | undefined> {
-  const row = await db
-    .selectFrom('vouchers as v')
-    .innerJoin('users as u', (join) => join.onRef('u.program_id', '=', 'v.program_id').onRef('u.id', '=', 'v.user_id'))
-    .select([...VOUCHER_VIEW_COLUMNS.map((column) => `v.${column}` as const), 'v.program_id', 'v.burn_validation_id'])
-    .where('v.program_id', '=', code.program_id)
-    .where('v.reward_id', '=', code.reward_id)
-    .where((eb) => eb.or([eb('u.id', '=', userId), eb('u.external_id', '=', userId)]))
-    .orderBy(sql`case when v.status = 'ACTIVE' then 0 else 1 end`)
-    .orderBy('v.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const memberId = await memberIdOf(db, code.program_id, userId);
+  if (memberId === undefined) return undefined;
+  // Read through the member's own vouchers, newest first: a member holds few.
+  const latest = (status?: 'ACTIVE') => {
+    let select = db
+      .selectFrom('vouchers')
+      .select([...VOUCHER_VIEW_COLUMNS, 'program_id', 'burn_validation_id'])
+      .where('program_id', '=', code.program_id)
+      .where('user_id', '=', memberId)
+      .where(notIndexed('reward_id'), '=', code.reward_id)
+      .orderBy('id', 'desc')
+      .limit(1);
+    if (status !== undefined) select = select.where(notIndexed('status'), '=', status);
+    return select.executeTakeFirst();
+  };
+  const row = (await latest('ACTIVE')) ?? (await latest());
   return row && { ...row, reward_name: code.reward_name, reward_venues: code.reward_venues, reward_incentives: code.reward_incentives };
 }
 

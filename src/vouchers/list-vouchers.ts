@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
+import { sql } from 'kysely';
+import { notIndexed } from '../db/not-indexed.js';
 import type { Db } from '../db/tables.js';
 import { type Page, pageOf } from '../pagination.js';
 import { type VoucherStatus, type VoucherView, toVoucherView } from './voucher.js';
@@ -19,14 +21,18 @@ export async function listVouchers(
     .orderBy('id')
     .limit(query.limit + 1);
   if (query.after !== null) select = select.where('id', '>', query.after);
-  if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
-  if (query.rewardId !== undefined) select = select.where('reward_id', '=', query.rewardId);
+  // A member's vouchers are found by member, and the other filters applied within them.
+  const byMember = query.userId !== undefined;
+  if (byMember) select = select.where('user_id', '=', query.userId!);
+  const rewardColumn = byMember ? notIndexed('reward_id') : sql.ref('reward_id');
+  const statusColumn = byMember ? notIndexed('status') : sql.ref('status');
+  if (query.rewardId !== undefined) select = select.where(rewardColumn, '=', query.rewardId);
   if (query.status === 'EXPIRED') {
-    select = select.where('status', '=', 'ACTIVE').where('expires_at', '<=', now);
+    select = select.where(statusColumn, '=', 'ACTIVE').where('expires_at', '<=', now);
   } else if (query.status === 'ACTIVE') {
-    select = select.where('status', '=', 'ACTIVE').where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+    select = select.where(statusColumn, '=', 'ACTIVE').where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
   } else if (query.status !== undefined) {
-    select = select.where('status', '=', query.status);
+    select = select.where(statusColumn, '=', query.status);
   }
   const page = pageOf(await select.execute(), query.limit, (row) => row.id);
   return { data: page.data.map((row) => toVoucherView(row, now)), nextCursor: page.nextCursor };

@@ -60,6 +60,8 @@ export async function listDeliveries(db: Db, programId: string, webhookId: strin
           .selectAll()
           .where('program_id', '=', programId)
           .where('delivery_id', 'in', rows.map((r) => r.id))
+          // The index's own order: each delivery's attempts in turn.
+          .orderBy('delivery_id')
           .orderBy('attempt')
           .execute();
   const views = rows.map((row) => toDeliveryView(row, attempts.filter((a) => a.delivery_id === row.id)));

@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
  * are built once here from the rows already present; from then on the writes keep them.
  */
 export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.createIndex('rewards_by_status').on('rewards').columns(['program_id', 'status', 'id']).execute();
   await db.schema.createIndex('events_by_type').on('events').columns(['program_id', 'type', 'tx_order', 'seq']).execute();
 
   // Vouchers are listed oldest first (by id) under any one filter.
@@ -120,4 +121,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('vouchers_by_reward').execute();
   await db.schema.createIndex('vouchers_by_reward').on('vouchers').columns(['program_id', 'reward_id', 'status']).execute();
   await db.schema.dropIndex('events_by_type').execute();
+  await db.schema.dropIndex('rewards_by_status').execute();
 }
