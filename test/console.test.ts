@@ -315,16 +315,80 @@ describe.skipIf(!hasChromium)('the web console at /console', { timeout: 180_000 
     expect(page.url()).toContain('type=BURNED_VOUCHER');
   });
 
-  it('sums up the program on the overview', async () => {
+  it('sums up the program on the overview, exactly, over a range of days, by reward and by venue, and as CSV', async () => {
+    // The browser runs in UTC, so its days are the UTC days.
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+    const today = daysAgo(0);
+    // Every figure shown, label → value, and the rows of a table by its heading.
+    const stats = () =>
+      page.locator('.stat').evaluateAll((nodes) => Object.fromEntries(nodes.map((node) => [node.querySelector('dt')?.textContent, node.querySelector('dd')?.textContent])));
+    const rows = (heading: string) =>
+      page
+        .locator('section', { has: page.getByRole('heading', { level: 2, name: heading }) })
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const program = { 'Vouchers issued': '1', Burned: '1', Expired: '0', Voided: '0', 'Active now': '0', 'Redemption rate': '100.0%', 'Points spent': '100', 'Points credited': '525' };
+    const cake = ['Free slice of cake', '1', '1', '0', '0', '0', '100.0%', '100'];
+
+    // By default the last 30 days, ending today where the browser is.
     await nav('Overview');
     await heading('Overview');
-    const stat = (label: string) => page.locator('.stat', { has: page.getByText(label, { exact: true }) }).locator('dd');
-    await stat('Vouchers issued').filter({ hasText: '1' }).waitFor();
-    expect(await stat('Burned').textContent()).toBe('1');
-    expect(await stat('Redemption rate').textContent()).toBe('100.0%');
-    expect(await stat('Points spent').textContent()).toBe('100');
+    await see(`${daysAgo(29)} to ${today}`);
+    await see(/30 days in UTC, this browser’s time zone · as of/);
+    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(daysAgo(29));
+    expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(today);
+    expect(await page.getByRole('button', { name: '30 days' }).getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(stats).toEqual(program);
+    await see('by adjustments; 0 debited');
     await page.getByRole('img', { name: 'Issued and burned vouchers per day' }).waitFor();
+    await expect.poll(() => rows('By reward')).toEqual([cake]);
+    await expect.poll(() => rows('Burns by venue')).toEqual([['store-042', '1']]);
     await shot('13-overview');
+
+    // The same days as CSV, fetched with the signed-in key.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`activity-${daysAgo(29)}-${today}.csv`);
+    const csv = fs.readFileSync((await download.path()) ?? '', 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('date,issued,burned,expired,voided,redemptionRate,pointsCredited,pointsDebited,pointsSpent');
+    expect(csv).toHaveLength(31);
+    expect(csv[1]).toBe(`${daysAgo(29)},0,0,0,0,,0,0,0`);
+    expect(csv[30]).toBe(`${today},1,1,0,0,1,525,0,100`);
+
+    // A quick choice, then dates typed: the range is in the URL.
+    await page.getByRole('button', { name: '7 days' }).click();
+    await see(`${daysAgo(6)} to ${today}`);
+    expect(page.url()).toContain(`from=${daysAgo(6)}&to=${today}`);
+    await expect.poll(stats).toEqual(program);
+    await page.getByLabel('From', { exact: true }).fill(daysAgo(40));
+    await page.getByLabel('To', { exact: true }).fill(daysAgo(10));
+    await see(`${daysAgo(40)} to ${daysAgo(10)}`);
+    await see(/31 days in UTC/);
+    await expect.poll(stats).toEqual({ ...program, 'Vouchers issued': '0', Burned: '0', 'Redemption rate': '—', 'Points spent': '0', 'Points credited': '0' });
+    await expect.poll(() => rows('By reward')).toEqual([['Free slice of cake', '0', '0', '0', '0', '0', '—', '0']]);
+    await expect.poll(() => rows('Burns by venue')).toEqual([['store-042', '0']]);
+    // A range the API refuses: its message beside the field.
+    await page.getByLabel('From', { exact: true }).fill(daysAgo(5));
+    await page.locator('#field-to-error').filter({ hasText: 'must not be before from' }).waitFor();
+
+    // One venue (burns only), from its row; then one reward, which drops the venue.
+    await page.getByRole('button', { name: '30 days' }).click();
+    await page.getByRole('link', { name: 'store-042' }).click();
+    await see(/venue store-042: burns only/);
+    expect(page.url()).toContain('venue=store-042');
+    await expect.poll(stats).toEqual({ Burned: '1' });
+    await page.getByRole('img', { name: 'Burned vouchers per day' }).waitFor();
+    await shot('13-overview-venue');
+    expect(await page.getByRole('heading', { level: 2, name: 'By reward' }).count()).toBe(0);
+    await page.getByLabel('Reward').selectOption({ label: 'Free slice of cake' });
+    await expect.poll(() => page.url()).toContain('reward=rwd_');
+    expect(page.url()).not.toContain('venue=');
+    await expect.poll(stats).toEqual({ 'Vouchers issued': '1', Burned: '1', Expired: '0', Voided: '0', 'Active now': '0', 'Redemption rate': '100.0%', 'Points spent': '100' });
+    // The link shows the same view.
+    await page.reload();
+    await heading('Overview');
+    await expect.poll(() => page.getByLabel('Reward').locator('option:checked').textContent()).toBe('Free slice of cake');
+    await see(`${daysAgo(29)} to ${today}`);
+    await expect.poll(stats).toEqual({ 'Vouchers issued': '1', Burned: '1', Expired: '0', Voided: '0', 'Active now': '0', 'Redemption rate': '100.0%', 'Points spent': '100' });
   });
 
   it('subscribes a webhook, shows its secret once, and lists its deliveries', async () => {

@@ -28,7 +28,7 @@ export async function giveVoucher(
   if (vouchersExpired(reward, now)) {
     throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id}'s vouchers expired at ${reward.valid_until}`);
   }
-  let voucher = await issueVoucher(db, clock, reward, userId, { purchaseId: null, giftComment: input.comment ?? null });
+  let voucher = await issueVoucher(db, clock, reward, userId, { purchaseId: null, giftComment: input.comment ?? null, at: now });
   await recordEvent(db, programId, {
     type: 'VOUCHER_GIVEN',
     occurredAt: now,

@@ -47,7 +47,7 @@ export async function purchaseReward(
   if (unavailable) throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id} cannot be bought: ${unavailable}`);
 
   const purchaseId = newId('purchase');
-  let voucher = await issueVoucher(db, clock, reward, userId, { purchaseId, giftComment: null });
+  let voucher = await issueVoucher(db, clock, reward, userId, { purchaseId, giftComment: null, at: now });
   const debit = await postEntry(db, programId, {
     userId,
     kind: 'PURCHASE',

@@ -17,8 +17,9 @@ export interface ReportRange {
 export function reportRange(query: { from: string; to: string; timezone?: string | undefined }): ReportRange {
   const timezone = checkTimezone(query.timezone ?? 'UTC', '/querystring/timezone');
   if (query.to < query.from) throw invalidField('/querystring/to', 'must not be before from');
+  const days = (Date.parse(`${query.to}T00:00:00Z`) - Date.parse(`${query.from}T00:00:00Z`)) / 86_400_000 + 1;
+  if (days > MAX_REPORT_DAYS) throw invalidField('/querystring/to', `must be at most ${MAX_REPORT_DAYS} days after from`);
   const dates = datesBetween(query.from, query.to);
-  if (dates.length > MAX_REPORT_DAYS) throw invalidField('/querystring/to', `must be at most ${MAX_REPORT_DAYS} days after from`);
   const dateOf = localDates(timezone);
   const bucketAt = (ms: number) => bucketOf(new Date(ms).toISOString());
   return {

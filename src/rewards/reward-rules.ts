@@ -29,7 +29,8 @@ export function checkRewardRules(reward: RewardSettings, given: ReadonlySet<stri
     fail('staticCode', 'applies only to STATIC rewards');
   }
   if (reward.codeType === 'POOL') {
-    if (reward.stock !== null) fail('stock', 'does not apply to a POOL reward: the pool is the stock');
+    // Judged on what was sent: a stored POOL reward's stock is its count of unsold codes.
+    if (given.has('stock') && reward.stock !== null) fail('stock', 'does not apply to a POOL reward: the pool is the stock');
   } else if (reward.lowStockThreshold !== null) {
     fail('lowStockThreshold', 'applies only to POOL rewards');
   }

@@ -47,7 +47,7 @@ export async function updateReward(
 
 /**
  * validUntil is "the instant after which the reward's vouchers are expired", so a change reaches the
- * vouchers already active: each expires at the earlier of its own validityDays end and the new instant.
+ * vouchers already active (and those burned, should their burn be reversed): each expires at the earlier of its own validityDays end and the new instant.
  * Their live counts move from the quarter hours they expired in to the ones they expire in now.
  */
 async function applyValidUntil(db: Db, programId: string, rewardId: string, validUntil: string | null): Promise<void> {
@@ -78,7 +78,8 @@ async function applyValidUntil(db: Db, programId: string, rewardId: string, vali
     }))
     .where('program_id', '=', programId)
     .where('reward_id', '=', rewardId)
-    .where('status', '=', 'ACTIVE')
+    // BURNED ones too: a reversal makes them ACTIVE again, and then the reward's end applies.
+    .where('status', 'in', ['ACTIVE', 'BURNED'])
     .execute();
   await addTallies(db, programId, [...before, ...(await activeByExpiry(1))]);
 }

@@ -1,5 +1,4 @@
 import type { Clock } from '../clock.js';
-import { isoNow } from '../clock.js';
 import type { Db, Tables } from '../db/tables.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -16,7 +15,8 @@ export async function issueVoucher(
   clock: Clock,
   reward: Tables['rewards'],
   userId: string,
-  origin: { purchaseId: string | null; giftComment: string | null },
+  /** `at`: the caller's one reading of the clock, so the voucher, the purchase and its ledger entry share a time. */
+  origin: { purchaseId: string | null; giftComment: string | null; at: string },
 ): Promise<Tables['vouchers']> {
   const programId = reward.program_id;
   let tookStock = false;
@@ -66,7 +66,7 @@ export async function issueVoucher(
     gift_comment: origin.giftComment,
     took_stock: tookStock ? 1 : 0,
     burn_validation_id: null,
-    created_at: isoNow(clock),
+    created_at: origin.at,
   };
   await db.insertInto('vouchers').values(row).execute();
   await addTallies(db, programId, [issuedTally(row, origin.purchaseId !== null ? reward.price_points : 0)]);

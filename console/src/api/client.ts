@@ -57,6 +57,9 @@ export type Delivery = Get<'/v1/webhooks/{id}/deliveries'>['data'][number];
 export type ApiKey = Get<'/v1/api-keys'>['data'][number];
 export type Role = ApiKey['role'];
 export type UploadReport = JsonOf<paths['/v1/rewards/{id}/codes']['post']['responses'][201]>;
+export type ActivityReport = Get<'/v1/reports/activity'>;
+export type ActivityQuery = paths['/v1/reports/activity']['get']['parameters']['query'];
+export type ReportDay = ActivityReport['days'][number];
 
 /** A page of any list: `{ data, nextCursor }`. */
 export interface Page<T> {

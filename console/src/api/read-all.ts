@@ -8,7 +8,8 @@ export interface ReadAll<T> {
 
 /**
  * Follows `nextCursor` from the first page until the list ends or `maxPages` pages are read,
- * reporting the running count; for summaries that need a whole list.
+ * reporting the running count; for pickers that need a whole short list (never for a figure: the
+ * reports count).
  */
 export async function readAll<T>(
   fetchPage: (cursor: string | undefined) => Promise<Page<T> & { hasMore?: boolean }>,

@@ -19,16 +19,18 @@ export function fromLocalInput(value: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-/** The UTC day of an ISO time, "2026-11-26". */
-export function dayOf(iso: string): string {
-  return iso.slice(0, 10);
+/** The reader's time zone (an IANA name), in which reports count their days. */
+export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** Today's date where the reader is, "2026-11-26". */
+export function today(now = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
 }
 
-/** The last `count` UTC days, oldest first, ending today. */
-export function lastDays(count: number, now = new Date()): string[] {
-  const days: string[] = [];
-  for (let back = count - 1; back >= 0; back--) {
-    days.push(new Date(now.getTime() - back * 86_400_000).toISOString().slice(0, 10));
-  }
-  return days;
+/** A date (YYYY-MM-DD) `days` days later, or earlier when negative; calendar days, whatever the clocks do. */
+export function addDays(date: string, days: number): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
 }

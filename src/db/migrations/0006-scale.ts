@@ -107,7 +107,7 @@ async function backfillTallies(db: Kysely<any>): Promise<void> {
     from scoped group by program_id, scope, bucket`.execute(db);
   await sql`
     insert into report_venues (program_id, venue)
-    select distinct program_id, substr(scope, 3) from report_tallies where scope like 'v:%'`.execute(db);
+    select distinct program_id, venue from validations where burned = 1 and venue is not null`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

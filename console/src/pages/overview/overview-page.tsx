@@ -1,118 +1,110 @@
-import { useState } from 'react';
-import { Link } from 'wouter';
-import { allRewards, rewardNames } from '../../api/all-rewards';
-import { api, unwrap } from '../../api/client';
-import { readAll } from '../../api/read-all';
-import { SelectField } from '../../components/fields';
+import { type FormEvent, useEffect, useState } from 'react';
+import { allRewards } from '../../api/all-rewards';
+import { type ActivityQuery, type ActivityReport, api, unwrap } from '../../api/client';
+import { downloadActivityCsv } from '../../api/download';
+import { fieldErrors } from '../../api/problem';
+import { SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/page-title';
 import { ProblemBanner } from '../../components/problem-banner';
-import { ProgressBar } from '../../components/progress';
-import { Stat } from '../../components/stat';
+import { Loading } from '../../components/progress';
+import { TIME_ZONE, formatTime } from '../../format/time';
+import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
-import { type Totals, computeOverview } from './compute-overview';
+import { RewardBreakdown, VenueBreakdown } from './breakdowns';
 import { DayChart } from './day-chart';
-import { Table } from '../../components/table';
+import { type DateRange, RangePicker, lastDays } from './range-picker';
+import { ReportStats } from './report-stats';
 
-// 50 pages of 200: the overview counts up to 10,000 vouchers and 10,000 purchase events of each kind.
-const MAX_PAGES = 50;
+const DEFAULT_DAYS = 30;
+// A new range or filter starts the breakdowns' pages over.
+const FIRST_PAGES = { rewardsCursor: undefined, venuesCursor: undefined };
 
+/**
+ * The program's figures over a range of days in the reader's time zone, for every reward, one
+ * reward or one venue, from the server's reports (exact at any size). The range and the filter are
+ * the URL's query (`from`, `to`, `reward`, `venue`), so a link shows the same view; without a range,
+ * the last 30 days.
+ */
 export function OverviewPage() {
   const [query, update] = useQuery();
+  const fallback = lastDays(DEFAULT_DAYS);
+  const range: DateRange = { from: query.get('from') ?? fallback.from, to: query.get('to') ?? fallback.to };
   const rewardId = query.get('reward') ?? undefined;
-  const [read, setRead] = useState({ vouchers: 0, events: 0 });
+  const venue = query.get('venue') ?? undefined;
+  const report: ActivityQuery = { ...range, timezone: TIME_ZONE, rewardId, venue };
+
   const rewards = useLoad((signal) => allRewards(signal), []);
-
-  const figures = useLoad(
-    async (signal) => {
-      setRead({ vouchers: 0, events: 0 });
-      const eventsOf = (type: 'PURCHASED_REWARD' | 'PURCHASE_REFUNDED') =>
-        readAll((cursor) => unwrap(api.GET('/v1/events', { params: { query: { limit: 200, cursor, type } }, signal })), {
-          maxPages: MAX_PAGES,
-          signal,
-          onProgress: (n) => setRead((r) => ({ ...r, events: Math.max(r.events, n) })),
-        });
-      const [vouchers, purchases, refunds] = await Promise.all([
-        readAll((cursor) => unwrap(api.GET('/v1/vouchers', { params: { query: { limit: 200, cursor, rewardId } }, signal })), {
-          maxPages: MAX_PAGES,
-          signal,
-          onProgress: (n) => setRead((r) => ({ ...r, vouchers: n })),
-        }),
-        eventsOf('PURCHASED_REWARD'),
-        eventsOf('PURCHASE_REFUNDED'),
-      ]);
-      const events = [...purchases.items, ...refunds.items].filter((event) => !rewardId || event.data.rewardId === rewardId);
-      return {
-        overview: computeOverview(vouchers.items, events),
-        capped: vouchers.capped || purchases.capped || refunds.capped,
-      };
-    },
-    [rewardId],
+  const activity = useLoad(
+    (signal) => unwrap(api.GET('/v1/reports/activity', { params: { query: report }, signal })),
+    [range.from, range.to, rewardId, venue],
   );
+  const download = useAction();
+  const errors = fieldErrors(activity.problem);
 
-  const names = rewardNames(rewards.data ?? []);
-  const overview = figures.data?.overview;
+  const [typedVenue, setTypedVenue] = useState(venue ?? '');
+  useEffect(() => setTypedVenue(venue ?? ''), [venue]);
+  // A report covers the program, one reward or one venue: choosing one drops the other.
+  const filterVenue = (event: FormEvent) => {
+    event.preventDefault();
+    update({ venue: typedVenue.trim() || undefined, reward: undefined, ...FIRST_PAGES });
+  };
 
+  const shown = activity.data;
   return (
     <>
-      <PageTitle title="Overview" />
+      <PageTitle title="Overview">
+        <button type="button" className="secondary" disabled={download.busy} onClick={() => download.run(() => downloadActivityCsv(report))}>
+          {download.busy ? 'Downloading…' : 'Download CSV'}
+        </button>
+      </PageTitle>
       <div className="toolbar">
+        <RangePicker range={range} errors={errors} onChange={(next) => update({ ...next, ...FIRST_PAGES })} />
+      </div>
+      <form className="toolbar" role="search" onSubmit={filterVenue}>
         <SelectField
-          name="reward"
+          name="rewardId"
           label="Reward"
           value={rewardId ?? ''}
-          onChange={(value) => update({ reward: value || undefined })}
+          errors={errors}
+          onChange={(value) => update({ reward: value || undefined, venue: undefined, ...FIRST_PAGES })}
           options={[{ value: '', label: 'All rewards' }, ...(rewards.data ?? []).map((reward) => ({ value: reward.id, label: reward.name }))]}
         />
-      </div>
-      <ProblemBanner problem={figures.problem} />
-      {figures.loading && (
-        <ProgressBar label="Counting…" text={`${read.vouchers.toLocaleString()} vouchers and ${read.events.toLocaleString()} purchase events read`} />
-      )}
-      {overview && !figures.loading && (
+        <TextField name="venue" label="Venue" value={typedVenue} onChange={setTypedVenue} errors={errors} placeholder="All venues" autoComplete="off" />
+        <button type="submit" className="secondary">
+          Filter
+        </button>
+      </form>
+      <ProblemBanner problem={activity.problem ?? download.problem} />
+      {activity.loading && <Loading what="the figures" />}
+      {shown && (
         <>
-          {figures.data?.capped && (
-            <p className="note" role="note">
-              This program is large: the figures count the first {(MAX_PAGES * 200).toLocaleString()} vouchers and purchase events only.
-            </p>
+          <ReportScope report={shown} />
+          <ReportStats report={shown} />
+          <DayChart days={shown.days} timezone={shown.timezone} />
+          {/* The breakdowns are the whole program's; they follow the range, not the filter. */}
+          {!shown.rewardId && !shown.venue && !activity.problem && (
+            <>
+              <RewardBreakdown range={range} />
+              <VenueBreakdown range={range} />
+            </>
           )}
-          <dl className="stats">
-            <Stat label="Vouchers issued" value={overview.totals.issued} />
-            <Stat label="Burned" value={overview.totals.burned} />
-            <Stat label="Expired" value={overview.totals.expired} />
-            <Stat
-              label="Redemption rate"
-              value={overview.redemptionRate === null ? '—' : `${(overview.redemptionRate * 100).toFixed(1)}%`}
-              hint="burned ÷ issued"
-            />
-            <Stat label="Points spent" value={overview.pointsSpent} hint={`${overview.pointsSpentLast30Days.toLocaleString()} in the last 30 days, net of refunds`} />
-          </dl>
-          <DayChart days={overview.days} />
-          {!rewardId && overview.byReward.size > 0 && <ByReward byReward={overview.byReward} names={names} />}
         </>
       )}
     </>
   );
 }
 
-function ByReward({ byReward, names }: { byReward: Map<string, Totals>; names: Map<string, string> }) {
+/** What the figures shown cover, as the server answered: they may be a moment older than the inputs. */
+function ReportScope({ report }: { report: ActivityReport }) {
   return (
-    <section>
-      <h2>By reward</h2>
-      <Table headings={['Reward', 'Issued', 'Burned', 'Expired', 'Voided', 'Redemption rate']}>
-        {[...byReward].map(([id, totals]) => (
-          <tr key={id}>
-            <td>
-              <Link href={`/rewards/${id}`}>{names.get(id) ?? id}</Link>
-            </td>
-            <td>{totals.issued}</td>
-            <td>{totals.burned}</td>
-            <td>{totals.expired}</td>
-            <td>{totals.voided}</td>
-            <td>{totals.issued ? `${((totals.burned / totals.issued) * 100).toFixed(1)}%` : '—'}</td>
-          </tr>
-        ))}
-      </Table>
-    </section>
+    <p className="report-scope">
+      <strong>
+        {report.from} to {report.to}
+      </strong>{' '}
+      · {report.days.length} {report.days.length === 1 ? 'day' : 'days'} in {report.timezone}
+      {report.timezone === TIME_ZONE && ', this browser’s time zone'}
+      {report.venue && <> · venue {report.venue}: burns only</>} · as of {formatTime(report.asOf)}
+    </p>
   );
 }
