@@ -86,9 +86,25 @@ export async function rawPostgresCopy(adminUrl: string, file: string): Promise<n
   await client.connect();
   let line = 0;
   function* rows(): Generator<string> {
+    for (const code of linesOf(file)) yield `${ROW.program}\t${normalizeCode(code)}\tPOOL\t${ROW.reward}\t${code}\t${ROW.upload}\t${++line}\n`;
+  }
+  const started = performance.now();
+  await client.query('begin');
+  await copyLines(client, 'voucher_codes (program_id, code_normal, kind, reward_id, code, upload_id, line)', rows());
+  await client.query('commit');
+  const rate = line / ((performance.now() - started) / 1000);
+  await client.end();
+  await admin.query(`drop database ${name} with (force)`);
+  await admin.end();
+  return rate;
+}
+
+/** COPY of lines in its text format (each ending in a newline) into `target`, "table (columns)", sent in chunks of about 64 kB. */
+export async function copyLines(client: pg.ClientBase, target: string, lines: Iterable<string>): Promise<void> {
+  function* chunks(): Generator<string> {
     let chunk = '';
-    for (const code of linesOf(file)) {
-      chunk += `${ROW.program}\t${normalizeCode(code)}\tPOOL\t${ROW.reward}\t${code}\t${ROW.upload}\t${++line}\n`;
+    for (const line of lines) {
+      chunk += line;
       if (chunk.length > 65_536) {
         yield chunk;
         chunk = '';
@@ -96,15 +112,7 @@ export async function rawPostgresCopy(adminUrl: string, file: string): Promise<n
     }
     yield chunk;
   }
-  const started = performance.now();
-  await client.query('begin');
-  await pipeline(Readable.from(rows()), client.query(copyFrom('copy voucher_codes (program_id, code_normal, kind, reward_id, code, upload_id, line) from stdin')));
-  await client.query('commit');
-  const rate = line / ((performance.now() - started) / 1000);
-  await client.end();
-  await admin.query(`drop database ${name} with (force)`);
-  await admin.end();
-  return rate;
+  await pipeline(Readable.from(chunks()), client.query(copyFrom(`copy ${target} from stdin`)));
 }
 
 /** Peak and current resident memory of a process, in MB (Linux). */
