@@ -49,6 +49,8 @@ const METRIC_NAMES = Object.keys(METRICS) as Metric[];
 
 export const scopeOfReward = (rewardId: string) => `r:${rewardId}`;
 export const scopeOfVenue = (venue: string) => `v:${venue}`;
+/** The same scope's live vouchers by the UTC day they expire on (bucket 'YYYY-MM-DD'): see live-vouchers.ts. */
+export const liveScopeOf = (scope: string) => `L:${scope}`;
 export const PROGRAM_SCOPE = '';
 
 // PostgreSQL: concurrent writers of one bucket (every burn of a busy program) spread over this many
@@ -64,10 +66,12 @@ export async function addTallies(db: Db, programId: string, changes: TallyChange
     const bucket = bucketOf(change.at);
     // Live counts read every future bucket of `expiring`, so those stay in one slot: fewer rows to sum.
     const slot = change.expiring !== undefined ? 0 : spread;
-    const scopes = [PROGRAM_SCOPE];
-    if (change.rewardId !== null) scopes.push(scopeOfReward(change.rewardId));
-    if (change.venue != null) scopes.push(scopeOfVenue(change.venue));
-    for (const scope of scopes) {
+    const scopes: [string, string][] = [[PROGRAM_SCOPE, bucket]];
+    if (change.rewardId !== null) scopes.push([scopeOfReward(change.rewardId), bucket]);
+    if (change.venue != null) scopes.push([scopeOfVenue(change.venue), bucket]);
+    // Live counts also by day, so counting the live vouchers reads a row a day, not a row a quarter hour.
+    if (change.expiring !== undefined) for (const [scope] of [...scopes]) scopes.push([liveScopeOf(scope), bucket.slice(0, 10)]);
+    for (const [scope, bucket] of scopes) {
       const key = `${bucket}\u0000${scope}\u0000${slot}`;
       let row = rows.get(key);
       if (row === undefined) {

@@ -22,7 +22,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   // One row per scope (the program '', a reward 'r:<id>', a venue 'v:<venue>'), quarter hour of UTC
-  // (text 'YYYY-MM-DDTHH:MM', so every timezone's days are whole buckets) and slot. PostgreSQL
+  // (text 'YYYY-MM-DDTHH:MM', so every timezone's days are whole buckets) and slot; and the live
+  // vouchers again by the day they expire on (scope 'L:<scope>', bucket 'YYYY-MM-DD'). PostgreSQL
   // spreads concurrent writers of one bucket over a few slots so they do not queue on one row lock.
   await db.schema
     .createTable('report_tallies')
@@ -101,6 +102,10 @@ async function backfillTallies(db: Kysely<any>): Promise<void> {
       select program_id, 'r:' || reward_id, bucket, issued, burned, voided, expiring, credited, debited, spent from facts where reward_id is not null
       union all
       select program_id, 'v:' || venue, bucket, issued, burned, voided, expiring, credited, debited, spent from facts where venue is not null
+      union all
+      select program_id, 'L:', substr(bucket, 1, 10), 0, 0, 0, expiring, 0, 0, 0 from facts where expiring <> 0
+      union all
+      select program_id, 'L:r:' || reward_id, substr(bucket, 1, 10), 0, 0, 0, expiring, 0, 0, 0 from facts where expiring <> 0
     )
     insert into report_tallies (program_id, scope, bucket, slot, issued, burned, voided, expiring, points_credited, points_debited, points_spent)
     select program_id, scope, bucket, 0, sum(issued), sum(burned), sum(voided), sum(expiring), sum(credited), sum(debited), sum(spent)
