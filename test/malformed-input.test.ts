@@ -394,6 +394,13 @@ const voucherReadCases: Case[] = [
   { name: 'barcode: an unknown query parameter', method: 'GET', url: '/v1/vouchers/{voucher}/barcode.svg?scale=1000', expectStatus: 400, expectPath: '/querystring/scale' },
   { name: 'GET a reward with an unknown query parameter', method: 'GET', url: '/v1/rewards/{reward}?expand=all', expectStatus: 400, expectPath: '/querystring/expand' },
   { name: 'GET a voucher with an unknown query parameter', method: 'GET', url: '/v1/vouchers/{voucher}?expand=all', expectStatus: 400, expectPath: '/querystring/expand' },
+  { name: 'report: no range', method: 'GET', url: '/v1/reports/activity', expectStatus: 400, expectPath: '/querystring/from' },
+  { name: 'report: a date that is not a date', method: 'GET', url: '/v1/reports/activity?from=2026-02-30x&to=2026-03-01', expectStatus: 400, expectPath: '/querystring/from' },
+  { name: 'report: an unknown timezone', method: 'GET', url: '/v1/reports/activity?from=2026-01-01&to=2026-01-02&timezone=Mars%2FBase', expectStatus: 400, expectPath: '/querystring/timezone' },
+  { name: 'report: the widest range there is', method: 'GET', url: '/v1/reports/activity?from=0001-01-01&to=9999-12-31', expectStatus: 400, expectPath: '/querystring/to' },
+  { name: 'report CSV: to before from', method: 'GET', url: '/v1/reports/activity.csv?from=2026-01-02&to=2026-01-01', expectStatus: 400, expectPath: '/querystring/to' },
+  { name: 'rewards report: a cursor of another list', method: 'GET', url: `/v1/reports/rewards?from=2026-01-01&to=2026-01-02&cursor=${Buffer.from('42').toString('base64url')}`, expectStatus: 400, expectPath: '/querystring/cursor' },
+  { name: 'venues report: a limit too large', method: 'GET', url: '/v1/reports/venues?from=2026-01-01&to=2026-01-02&limit=201', expectStatus: 400, expectPath: '/querystring/limit' },
 ];
 
 /** The lists, each with a cursor of the wrong shape for it. */

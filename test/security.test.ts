@@ -74,6 +74,8 @@ const PROGRAM_TABLES = [
   'webhooks',
   'webhook_deliveries',
   'webhook_attempts',
+  'report_tallies',
+  'report_venues',
 ] as const;
 
 /** Any id of this API, whatever its kind. */
@@ -305,7 +307,15 @@ const aPoolReward = async (t: TestApp, program: Program): Promise<Fixture[]> => 
 };
 const anActiveVoucher = async (t: TestApp, program: Program) => [await FIXTURES.vch!(t, program)];
 
+const REPORT_RANGE = ['from', 'to'];
+const aMonth = async () => 'from=2026-01-01&to=2026-01-31';
+
 const REQUESTS: Record<string, Recipe> = {
+  // Reports need their range of days.
+  'GET /v1/reports/activity': { query: aMonth },
+  'GET /v1/reports/activity.csv': { query: aMonth },
+  'GET /v1/reports/rewards': { query: aMonth },
+  'GET /v1/reports/venues': { query: aMonth },
   // Only a PURCHASED voucher of a TWO_STEP reward can be revealed.
   'POST /v1/vouchers/{id}/reveal': {
     path: async (t, program) => {
@@ -622,7 +632,8 @@ describeEachEngine('security', (t) => {
     // Look-ups (reads that need a query naming something, like a voucher code), aimed at program A's data.
     const lookups = await Promise.all(
       operations
-        .filter((op) => op.method === 'GET' && op.idParams.length === 0 && op.requiredQuery.length > 0)
+        // (A report's range of days names nothing: reports are read below with the lists.)
+        .filter((op) => op.method === 'GET' && op.idParams.length === 0 && op.requiredQuery.some((name) => !REPORT_RANGE.includes(name)))
         .map(async (op) => ({ op, url: (await target(t, victim, op)).url })),
     );
 
@@ -676,6 +687,16 @@ describeEachEngine('security', (t) => {
         for (const secret of secrets) expect.soft(text, `${label} shows program A's ${secret}`).not.toContain(secret);
       }
     }
+
+    // Reports: the neighbour's show none of program A's rewards, venues or figures.
+    const today = new Date().toISOString().slice(0, 10);
+    for (const url of [`/v1/reports/rewards?from=${today}&to=${today}`, `/v1/reports/venues?from=${today}&to=${today}`]) {
+      const report = await t.request('GET', url, undefined, { key: neighbour.keys.admin });
+      expect(report.status).toBe(200);
+      for (const secret of secrets) expect(JSON.stringify(report.body)).not.toContain(secret);
+    }
+    const aimed = await t.request('GET', `/v1/reports/activity?from=${today}&to=${today}&rewardId=${victimReward.id}`, undefined, { key: neighbour.keys.admin });
+    expect(aimed.status).toBe(404);
 
     // The neighbour's own data is there, so the lists above were not empty by accident.
     expect(JSON.stringify((await readWholeList(t, '/v1/users', neighbour.keys.admin)).items)).toContain(neighbourUser);

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import { engineOf } from '../db/engine.js';
 import { prepared } from '../db/prepared.js';
@@ -54,13 +53,17 @@ export const liveScopeOf = (scope: string) => `L:${scope}`;
 export const PROGRAM_SCOPE = '';
 
 // PostgreSQL: concurrent writers of one bucket (every burn of a busy program) spread over this many
-// rows instead of queueing on one row lock. SQLite has one writer at a time and uses one.
+// rows instead of queueing on one row lock, each connection on its own (so every statement of one
+// transaction takes the same slot, and transactions never cross each other's locks). SQLite has one
+// writer at a time and uses one row.
 const POSTGRES_SLOTS = 8;
+/** Stands for "this connection's slot" until the statement picks it. */
+const SPREAD = -1;
 
 /** Adds the changes to the tallies, in one statement (and one more to list a burn's venue). */
 export async function addTallies(db: Db, programId: string, changes: TallyChange[]): Promise<void> {
   for (const change of changes) if (change.venue != null) await noteVenue(db, programId, change.venue);
-  const spread = engineOf(db) === 'postgres' ? randomInt(POSTGRES_SLOTS) : 0;
+  const spread = engineOf(db) === 'postgres' ? SPREAD : 0;
   const rows = new Map<string, Tables['report_tallies']>();
   for (const change of changes) {
     const bucket = bucketOf(change.at);
@@ -108,12 +111,21 @@ function upsertOf(rowCount: number) {
   return upsert;
 }
 
+const slotOf = (db: Db, value: unknown) =>
+  engineOf(db) === 'postgres'
+    ? sql<number>`(case when cast(${value} as integer) = ${sql.lit(SPREAD)} then pg_backend_pid() % ${sql.lit(POSTGRES_SLOTS)} else cast(${value} as integer) end)`
+    : value;
+
 /** One prepared statement for each number of rows. */
 function buildUpsert(rowCount: number) {
   return prepared((db: Db, ...values: unknown[]) =>
     db
       .insertInto('report_tallies')
-      .values(Array.from({ length: rowCount }, (_, r) => Object.fromEntries(COLUMNS.map((column, i) => [column, values[r * COLUMNS.length + i]]))) as never)
+      .values(
+        Array.from({ length: rowCount }, (_, r) =>
+          Object.fromEntries(COLUMNS.map((column, i) => [column, column === 'slot' ? slotOf(db, values[r * COLUMNS.length + i]) : values[r * COLUMNS.length + i]])),
+        ) as never,
+      )
       .onConflict((oc) =>
         oc
           .columns(['program_id', 'scope', 'bucket', 'slot'])
