@@ -25,7 +25,7 @@ export interface TallyChange {
 }
 
 /** The bucket of vouchers that never expire: after every real one. */
-export const NEVER_BUCKET = '9999-12-31T23:45';
+const NEVER_BUCKET = '9999-12-31T23:45';
 
 /** The quarter hour an ISO-8601 UTC time falls in, as bucket text ('YYYY-MM-DDTHH:MM'); null is never. */
 export function bucketOf(iso: string | null): string {
@@ -34,7 +34,7 @@ export function bucketOf(iso: string | null): string {
   return `${iso.slice(0, 14)}${String(minute - (minute % 15)).padStart(2, '0')}`;
 }
 
-export const METRICS = {
+const METRICS = {
   issued: 'issued',
   burned: 'burned',
   voided: 'voided',
