@@ -6,8 +6,11 @@ import type { Db, Tables } from '../db/tables.js';
 /**
  * The reports' running sums, kept by the writes that change what they count, in the same
  * transaction. Each change is counted for the program, for its reward and (burns only) for its
- * venue, in the quarter hour of UTC it belongs to: every timezone's day is a whole number of
- * quarter hours, so a day in any zone is a sum of buckets.
+ * venue, three times over: in the quarter hour of UTC it belongs to, in its hour and in its UTC day
+ * (the tiers). Every timezone's day is a whole number of quarter hours, so any day is a sum of
+ * buckets; reads take the coarsest tier that fits (see tally-blocks.ts), so a 30-day report reads
+ * about 30 day rows in UTC, 720 hour rows in a zone a whole number of hours away, never more than
+ * its quarter hours.
  */
 export interface TallyChange {
   /** The instant counted; its quarter hour is the bucket. */
@@ -34,6 +37,18 @@ export function bucketOf(iso: string | null): string {
   return `${iso.slice(0, 14)}${String(minute - (minute % 15)).padStart(2, '0')}`;
 }
 
+/** How finely a row counts: a quarter hour, an hour or a UTC day. */
+export type Tier = 'quarter' | 'hour' | 'day';
+
+/** A tier's rows of a scope live under their own scope text, so each tier of a scope is one run of the key. */
+export const tierScope = (tier: Tier, scope: string): string => (tier === 'quarter' ? scope : tier === 'hour' ? `H:${scope}` : `D:${scope}`);
+
+/** The bucket of a quarter-hour bucket's hour or day: its first instant, in the same text shape. */
+export const tierBucket = (tier: Tier, quarter: string): string =>
+  tier === 'quarter' ? quarter : tier === 'hour' ? `${quarter.slice(0, 14)}00` : `${quarter.slice(0, 11)}00:00`;
+
+const TIERS: Tier[] = ['quarter', 'hour', 'day'];
+
 const METRICS = {
   issued: 'issued',
   burned: 'burned',
@@ -48,8 +63,6 @@ const METRIC_NAMES = Object.keys(METRICS) as Metric[];
 
 export const scopeOfReward = (rewardId: string) => `r:${rewardId}`;
 export const scopeOfVenue = (venue: string) => `v:${venue}`;
-/** The same scope's live vouchers by the UTC day they expire on (bucket 'YYYY-MM-DD'): see live-vouchers.ts. */
-export const liveScopeOf = (scope: string) => `L:${scope}`;
 export const PROGRAM_SCOPE = '';
 
 // PostgreSQL: concurrent writers of one bucket (every burn of a busy program) spread over this many
@@ -57,36 +70,31 @@ export const PROGRAM_SCOPE = '';
 // transaction takes the same slot, and transactions never cross each other's locks). SQLite has one
 // writer at a time and uses one row.
 const POSTGRES_SLOTS = 8;
-/** Stands for "this connection's slot" until the statement picks it. */
-const SPREAD = -1;
 
 /** Adds the changes to the tallies, in one statement (and one more to list a burn's venue). */
 export async function addTallies(db: Db, programId: string, changes: TallyChange[]): Promise<void> {
   for (const change of changes) if (change.venue != null) await noteVenue(db, programId, change.venue);
-  const spread = engineOf(db) === 'postgres' ? SPREAD : 0;
-  const rows = new Map<string, Tables['report_tallies']>();
+  const rows = new Map<string, Omit<Tables['report_tallies'], 'slot'>>();
   for (const change of changes) {
     const bucket = bucketOf(change.at);
-    // Live counts read every future bucket of `expiring`, so those stay in one slot: fewer rows to sum.
-    const slot = change.expiring !== undefined ? 0 : spread;
-    const scopes: [string, string][] = [[PROGRAM_SCOPE, bucket]];
-    if (change.rewardId !== null) scopes.push([scopeOfReward(change.rewardId), bucket]);
-    if (change.venue != null) scopes.push([scopeOfVenue(change.venue), bucket]);
-    // Live counts also by day, so counting the live vouchers reads a row a day, not a row a quarter hour.
-    if (change.expiring !== undefined) for (const [scope] of [...scopes]) scopes.push([liveScopeOf(scope), bucket.slice(0, 10)]);
-    for (const [scope, bucket] of scopes) {
-      const key = `${bucket}\u0000${scope}\u0000${slot}`;
-      let row = rows.get(key);
-      if (row === undefined) {
-        row = { program_id: programId, scope, bucket, slot, issued: 0, burned: 0, voided: 0, expiring: 0, points_credited: 0, points_debited: 0, points_spent: 0 };
-        rows.set(key, row);
-      }
-      for (const metric of METRIC_NAMES) row[METRICS[metric]] += change[metric] ?? 0;
+    const scopes = [PROGRAM_SCOPE];
+    if (change.rewardId !== null) scopes.push(scopeOfReward(change.rewardId));
+    if (change.venue != null) scopes.push(scopeOfVenue(change.venue));
+    for (const tier of TIERS) for (const scope of scopes) add(tierScope(tier, scope), tierBucket(tier, bucket), change);
+  }
+  function add(scope: string, bucket: string, change: TallyChange) {
+    const key = `${bucket}\u0000${scope}`;
+    let row = rows.get(key);
+    if (row === undefined) {
+      row = { program_id: programId, scope, bucket, issued: 0, burned: 0, voided: 0, expiring: 0, points_credited: 0, points_debited: 0, points_spent: 0 };
+      rows.set(key, row);
     }
+    for (const metric of METRIC_NAMES) row[METRICS[metric]] += change[metric] ?? 0;
   }
   // Rows in one order, earlier buckets first, so two transactions never take the same rows' locks in
   // opposite orders: a transaction that adds twice (a purchase: issued now, then live until expiry)
-  // also goes from earlier buckets to later ones.
+  // also goes from earlier buckets to later ones (an hour or a day begins no later than its quarters,
+  // and the second add's new rows all begin after the first's).
   const ordered = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   for (let i = 0; i < ordered.length; i += MAX_ROWS_A_STATEMENT) {
     const chunk = ordered.slice(i, i + MAX_ROWS_A_STATEMENT);
@@ -94,15 +102,15 @@ export async function addTallies(db: Db, programId: string, changes: TallyChange
   }
 }
 
-// A change touches at most five rows; larger batches (moving a reward's expiries) go in pieces.
-const MAX_ROWS_A_STATEMENT = 8;
+// A burn touches fifteen rows (five in each tier); larger batches (moving a reward's expiries) go in pieces.
+const MAX_ROWS_A_STATEMENT = 16;
 
 /** Lists the venue for the reports (a no-op once it is listed; it takes no lock then). */
 const noteVenue = prepared((db: Db, programId: string, venue: string) =>
   db.insertInto('report_venues').values({ program_id: programId, venue }).onConflict((oc) => oc.doNothing()),
 );
 
-const COLUMNS = ['program_id', 'scope', 'bucket', 'slot', ...Object.values(METRICS)] as const;
+const COLUMNS = ['program_id', 'scope', 'bucket', ...Object.values(METRICS)] as const;
 const upserts = new Map<number, ReturnType<typeof buildUpsert>>();
 
 function upsertOf(rowCount: number) {
@@ -111,10 +119,7 @@ function upsertOf(rowCount: number) {
   return upsert;
 }
 
-const slotOf = (db: Db, value: unknown) =>
-  engineOf(db) === 'postgres'
-    ? sql<number>`(case when cast(${value} as integer) = ${sql.lit(SPREAD)} then pg_backend_pid() % ${sql.lit(POSTGRES_SLOTS)} else cast(${value} as integer) end)`
-    : value;
+const slotOf = (db: Db) => (engineOf(db) === 'postgres' ? sql<number>`pg_backend_pid() % ${sql.lit(POSTGRES_SLOTS)}` : 0);
 
 /** One prepared statement for each number of rows. */
 function buildUpsert(rowCount: number) {
@@ -123,7 +128,7 @@ function buildUpsert(rowCount: number) {
       .insertInto('report_tallies')
       .values(
         Array.from({ length: rowCount }, (_, r) =>
-          Object.fromEntries(COLUMNS.map((column, i) => [column, column === 'slot' ? slotOf(db, values[r * COLUMNS.length + i]) : values[r * COLUMNS.length + i]])),
+          Object.fromEntries([...COLUMNS.map((column, i) => [column, values[r * COLUMNS.length + i]]), ['slot', slotOf(db)]]),
         ) as never,
       )
       .onConflict((oc) =>

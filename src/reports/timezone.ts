@@ -10,14 +10,14 @@ export function checkTimezone(timezone: string, path: string): string {
   }
 }
 
-const QUARTER_HOUR_MS = 900_000;
+export const QUARTER_HOUR_MS = 900_000;
 
 /**
- * The calendar date, in `timezone`, of each instant given. Offsets change rarely, so the offset is
- * looked up once per UTC hour and reused for every instant of that hour when it is the same at
+ * The offset from UTC, in ms, of `timezone` at each instant asked. Offsets change rarely, so one
+ * is looked up once per UTC hour and reused for every instant of that hour when it is the same at
  * both ends of it.
  */
-export function localDates(timezone: string): (ms: number) => string {
+function offsetsOf(timezone: string): (ms: number) => number {
   const format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
   const offsetAt = (ms: number): number => {
     const name = format.formatToParts(ms).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
@@ -33,19 +33,27 @@ export function localDates(timezone: string): (ms: number) => string {
       offset = start === offsetAt(hour + 3_599_999) ? start : null;
       hours.set(hour, offset);
     }
-    return new Date(ms + (offset ?? offsetAt(ms))).toISOString().slice(0, 10);
+    return offset ?? offsetAt(ms);
   };
 }
 
 /**
- * The first quarter hour of `date` in the zone `dateOf` speaks for. Offsets are whole quarter hours,
- * so a day starts on one; a day whose midnight a clock change skips starts at its first real hour.
+ * The instant each date begins in `timezone`, then the instant the day after the last begins. Offsets
+ * are whole quarter hours, so a day begins on one: the first whose local date it is (a day whose
+ * midnight a clock change skips begins at its first real hour).
  */
-export function startOfDay(date: string, dateOf: (ms: number) => string): number {
-  // No zone is more than 14 hours ahead of UTC: start there and walk forward a quarter hour at a time.
-  let ms = Date.parse(`${date}T00:00:00Z`) - 14 * 3_600_000;
-  while (dateOf(ms) < date) ms += QUARTER_HOUR_MS;
-  return ms;
+export function dateStarts(dates: string[], timezone: string): number[] {
+  const offsetAt = offsetsOf(timezone);
+  const dateOf = (ms: number) => new Date(ms + offsetAt(ms)).toISOString().slice(0, 10);
+  const days = dates.length === 0 ? [] : [...dates, nextDate(dates[dates.length - 1]!)];
+  return days.map((date) => {
+    const midnight = Date.parse(`${date}T00:00:00Z`);
+    // Midnight less the offset there is right unless the offset changes within hours of it.
+    let ms = midnight - offsetAt(midnight);
+    while (dateOf(ms) < date) ms += QUARTER_HOUR_MS;
+    while (dateOf(ms - QUARTER_HOUR_MS) >= date) ms -= QUARTER_HOUR_MS;
+    return ms;
+  });
 }
 
 /** Every date from `from` to `to`, both included. */

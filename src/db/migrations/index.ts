@@ -5,6 +5,7 @@ import * as validations from './0003-validations.js';
 import * as webhooks from './0004-webhooks.js';
 import * as codePools from './0005-code-pools.js';
 import * as scale from './0006-scale.js';
+import * as tallyTiers from './0007-tally-tiers.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-webhooks': webhooks,
   '0005-code-pools': codePools,
   '0006-scale': scale,
+  '0007-tally-tiers': tallyTiers,
 };
