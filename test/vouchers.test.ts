@@ -537,6 +537,62 @@ describeEachEngine('vouchers', (t) => {
       expect(second.body.nextCursor).toBeNull();
     });
 
+    it('lists ACTIVE and EXPIRED vouchers by expiry, soonest first, those that never expire last, page by page', async () => {
+      const { adminKey } = await t.newProgram();
+      const week = await newReward(t, adminKey, { pricePoints: 1, validityDays: 7 });
+      const twoDays = await newReward(t, adminKey, { pricePoints: 1, validityDays: 2 });
+      const lasting = await newReward(t, adminKey, { pricePoints: 1 });
+      const ada = await memberWith(t, adminKey, 100);
+      const bob = await memberWith(t, adminKey, 100);
+      const buy = async (userId: string, rewardId: string) =>
+        (await t.request('POST', `/v1/users/${userId}/purchases`, { rewardId }, { key: adminKey })).body.voucher as { id: string; expiresAt: string | null };
+      const bought: { id: string; expiresAt: string | null }[] = [];
+      for (const [userId, reward] of [[ada, week], [bob, lasting], [ada, twoDays], [bob, week], [ada, lasting], [bob, twoDays], [ada, week]] as const) {
+        bought.push(await buy(userId, reward.id));
+        t.clock.advance(HOUR);
+      }
+      const byExpiry = (vouchers: typeof bought) =>
+        [...vouchers].map((v) => [v.expiresAt ?? '~', v.id] as const).sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : 1)).map(([, id]) => id);
+      /** Every page of a list, two at a time. */
+      const walk = async (query: string) => {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await t.request('GET', `/v1/vouchers?limit=2${query}${cursor === null ? '' : `&cursor=${cursor}`}`, undefined, { key: adminKey });
+          expect(page.status).toBe(200);
+          ids.push(...page.body.data.map((v: { id: string }) => v.id));
+          cursor = page.body.nextCursor;
+        } while (cursor !== null);
+        return ids;
+      };
+      const expect3 = async (status: 'ACTIVE' | 'EXPIRED', vouchers: typeof bought) => {
+        expect(await walk(`&status=${status}`)).toEqual(byExpiry(vouchers));
+        expect(await walk(`&status=${status}&rewardId=${week.id}`)).toEqual(byExpiry(vouchers.filter((v) => week.id === rewardOf(v))));
+        expect(await walk(`&status=${status}&userId=${ada}`)).toEqual(byExpiry(vouchers.filter((v) => bought.indexOf(v) % 2 === 0)));
+        expect(await walk(`&status=${status}&userId=${bob}&rewardId=${lasting.id}`)).toEqual(byExpiry(vouchers.filter((v) => v === bought[1])));
+      };
+      const rewards = [week, lasting, twoDays, week, lasting, twoDays, week];
+      const rewardOf = (v: (typeof bought)[number]) => rewards[bought.indexOf(v)]!.id;
+
+      // The two-day vouchers expire first, though bought after the first week's.
+      expect(byExpiry(bought).slice(0, 2)).toEqual([bought[2]!.id, bought[5]!.id]);
+      await expect3('ACTIVE', bought);
+      await expect3('EXPIRED', []);
+      t.clock.advance(3 * DAY);
+      const expired = [bought[2]!, bought[5]!];
+      await expect3('ACTIVE', bought.filter((v) => !expired.includes(v)));
+      await expect3('EXPIRED', expired);
+
+      // A cursor of one kind of list is refused by the other.
+      const active = await t.request('GET', '/v1/vouchers?limit=1&status=ACTIVE', undefined, { key: adminKey });
+      const all = await t.request('GET', '/v1/vouchers?limit=1', undefined, { key: adminKey });
+      for (const url of [`/v1/vouchers?cursor=${active.body.nextCursor}`, `/v1/vouchers?status=EXPIRED&cursor=${all.body.nextCursor}`]) {
+        const refused = await t.request('GET', url, undefined, { key: adminKey });
+        expect(refused.status).toBe(400);
+        expect(refused.body.errors[0].path).toBe('/querystring/cursor');
+      }
+    });
+
     it('refuses an unknown status filter', async () => {
       const { adminKey } = await t.newProgram();
       const response = await t.request('GET', '/v1/vouchers?status=USED', undefined, { key: adminKey });

@@ -2,10 +2,10 @@ import { Type } from 'typebox';
 import type { Api, Deps } from '../app.js';
 import { CodeText, Id, IdParams, IdempotencyHeaders, NoBody, Page, PageQuery, Text, responses } from '../http/schemas.js';
 import { AppError } from '../errors.js';
-import { decodeCursor, isIdOf } from '../pagination.js';
+import { decodeCursor } from '../pagination.js';
 import { BARCODE_TYPES, renderBarcode } from './barcode.js';
 import { getVoucher } from './get-voucher.js';
-import { listVouchers } from './list-vouchers.js';
+import { isVoucherPosition, listVouchers } from './list-vouchers.js';
 import { lookupVoucher } from './lookup-voucher.js';
 import { revealVoucher } from './reveal-voucher.js';
 import { VoucherWithValidations } from '../validations/schemas.js';
@@ -25,6 +25,8 @@ export function registerVoucherRoutes(app: Api, { clock, store, write }: Deps): 
       schema: {
         tags,
         summary: 'List vouchers by member, reward or status',
+        description:
+          'Oldest first; with `status=ACTIVE` or `status=EXPIRED`, by expiry instead, soonest first (ACTIVE vouchers that never expire last). A cursor belongs to the order it came from.',
         querystring: Type.Object(
           { ...PageQuery, userId: Type.Optional(Id('user')), rewardId: Type.Optional(Id('reward')), status: Type.Optional(Type.Enum(VOUCHER_STATUSES)) },
           { additionalProperties: false },
@@ -35,7 +37,7 @@ export function registerVoucherRoutes(app: Api, { clock, store, write }: Deps): 
     async (request) =>
       listVouchers(store.db, clock, request.caller.programId, {
         limit: request.query.limit ?? 50,
-        after: decodeCursor(request.query.cursor, isIdOf('voucher')),
+        after: decodeCursor(request.query.cursor, isVoucherPosition),
         userId: request.query.userId,
         rewardId: request.query.rewardId,
         status: request.query.status,

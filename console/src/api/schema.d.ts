@@ -2104,7 +2104,9 @@ export interface paths {
         };
         /**
          * List vouchers by member, reward or status
-         * @description Roles: admin, app
+         * @description Oldest first; with `status=ACTIVE` or `status=EXPIRED`, by expiry instead, soonest first (ACTIVE vouchers that never expire last). A cursor belongs to the order it came from.
+         *
+         *     Roles: admin, app
          */
         get: {
             parameters: {

@@ -6,6 +6,7 @@ import * as webhooks from './0004-webhooks.js';
 import * as codePools from './0005-code-pools.js';
 import * as scale from './0006-scale.js';
 import * as tallyTiers from './0007-tally-tiers.js';
+import * as vouchersByExpiry from './0008-vouchers-by-expiry.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-code-pools': codePools,
   '0006-scale': scale,
   '0007-tally-tiers': tallyTiers,
+  '0008-vouchers-by-expiry': vouchersByExpiry,
 };
