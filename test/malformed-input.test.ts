@@ -347,6 +347,7 @@ const webhookCases: Case[] = [
   { name: 'webhooks: url as a number', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 42 }), expectStatus: 400, expectPath: '/body/url' },
   { name: 'webhooks: an ftp url', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'ftp://example.com/x' }), expectStatus: 400, expectPath: '/body/url' },
   { name: 'webhooks: a url that is no URL', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'hooks here please' }), expectStatus: 400, expectPath: '/body/url' },
+  { name: 'webhooks: a url with a NUL character', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'https://hooks.example.com/a\u0000b' }), expectStatus: 400, expectPath: '/body/url' },
   { name: 'webhooks: a javascript: url', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'javascript:alert(1)' }), expectStatus: 400, expectPath: '/body/url' },
   { name: 'webhooks: a url with credentials', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: 'https://a:b@example.com/' }), expectStatus: 400, expectPath: '/body/url' },
   { name: 'webhooks: a url of 2001 characters', method: 'POST', url: WEBHOOKS, body: valid(WEBHOOKS, { url: `https://example.com/${'x'.repeat(1981)}` }), expectStatus: 400, expectPath: '/body/url' },

@@ -160,7 +160,7 @@ describeEachEngine('webhooks', (t: TestApp) => {
 
 describe('webhook rules', () => {
   it('refuses private, loopback and reserved addresses unless allowed', () => {
-    for (const url of ['http://127.0.0.1/x', 'http://localhost:8080/', 'http://10.1.2.3/', 'http://192.168.0.1/', 'http://[::1]/', 'http://169.254.169.254/latest']) {
+    for (const url of ['http://127.0.0.1/x', 'http://localhost:8080/', 'http://10.1.2.3/', 'http://192.168.0.1/', 'http://[::1]/', 'http://169.254.169.254/latest', 'http://[::127.0.0.1]/', 'http://[::a00:1]/', 'http://[::5db8:d822]/']) {
       expect(urlProblem(url, false), url).not.toBeNull();
       expect(urlProblem(url, true), url).toBeNull();
     }

@@ -5,7 +5,7 @@ import { DELIVERY_STATUSES } from './webhook.js';
 
 export const WebhookInput = Type.Object(
   {
-    url: Type.String({ minLength: 1, maxLength: 2000, description: 'http or https' }),
+    url: Type.String({ minLength: 1, maxLength: 2000, pattern: '^[^\\u0000-\\u0020\\u007f]*$', description: 'http or https, without spaces or control characters' }),
     eventTypes: Type.Array(Type.Enum(EVENT_TYPES), { minItems: 1, maxItems: EVENT_TYPES.length, uniqueItems: true }),
     description: Type.Optional(Text(500)),
   },

@@ -25,6 +25,9 @@ export function urlProblem(raw: string, allowPrivate: boolean): string | null {
 
 const isPublic = (address: string): boolean => {
   const parsed = ipaddr.process(address);
+  // ::/96 held IPv4-compatible addresses (deprecated by RFC 4291): `::127.0.0.1` reaches loopback on
+  // some stacks, and nothing public lives there.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return false;
   return parsed.range() === 'unicast';
 };
 

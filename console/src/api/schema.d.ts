@@ -3186,7 +3186,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description http or https */
+                        /** @description http or https, without spaces or control characters */
                         url: string;
                         eventTypes: ("PURCHASED_REWARD" | "REDEEMED_VOUCHER" | "VOUCHER_GIVEN" | "BURNED_VOUCHER" | "VOUCHER_BURN_REVERSED" | "VOUCHER_VOIDED" | "PURCHASE_REFUNDED" | "POINTS_ADJUSTED" | "CODE_POOL_LOW" | "CODE_POOL_EMPTY")[];
                         description?: string;
