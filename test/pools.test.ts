@@ -400,6 +400,42 @@ describeEachEngine('code pools', (t) => {
     });
   });
 
+  describe('hostile uploads cost bounded memory', () => {
+    it('reads lines ended by CR alone, as spreadsheet programs of old wrote them', async () => {
+      const { adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      const codes = numbered('MAC', 0, 5_000);
+      const response = await upload(t, adminKey, reward.id, codes.join('\r'));
+      expect(response.status).toBe(201);
+      expect(response.body).toMatchObject({ received: 5_000, added: 5_000, invalid: { count: 0 } });
+    });
+
+    it('counts a line of 4 MB as one code too long, and reads on', async () => {
+      const { adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      const long = 'X'.repeat(64 * 1024);
+      const response = await uploadInPieces(t, adminKey, reward.id, ['OK-1\n', ...Array.from({ length: 64 }, () => long), '\nOK-2\n'], 'text/plain');
+      expect(response.status).toBe(201);
+      expect(response.body).toMatchObject({ received: 3, added: 2, invalid: { count: 1, tooLong: { count: 1, lines: [2] } } });
+    });
+
+    it('refuses JSON nested deeper than a code list, a string longer than any code, and a CSV record of 1 MB, with 400 at /body', async () => {
+      const { programId, adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      await expectNothingBehind(t, programId, async () => {
+        for (const [pieces, contentType, detail] of [
+          [['{"codes":', ...Array.from({ length: 64 }, () => '['.repeat(16 * 1024))], 'application/json', /nests deeper than 16 levels/],
+          [['{"codes":["', ...Array.from({ length: 64 }, () => 'A'.repeat(16 * 1024)), '"]}'], 'application/json', /longer than 65536 bytes/],
+          [['code\nOK-1\n"', ...Array.from({ length: 64 }, () => 'A'.repeat(16 * 1024)), '"\n'], 'text/csv', /cannot be read/],
+        ] as const) {
+          const response = await uploadInPieces(t, adminKey, reward.id, [...pieces], contentType);
+          expect(response.status, contentType).toBe(400);
+          expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ path: '/body', message: expect.stringMatching(detail) })] });
+        }
+      });
+    });
+  });
+
   describe('refusals', () => {
     it('answers 400 at /body for no body and for a body with no codes, adding nothing', async () => {
       const { programId, adminKey } = await t.newProgram();
