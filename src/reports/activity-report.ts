@@ -25,7 +25,10 @@ export async function activityReport(db: Db, clock: Clock, programId: string, qu
 
   const now = isoNow(clock);
   const currentBucket = bucketOf(now);
-  const byDay = await sumsByDay(db, programId, scope, range, currentBucket);
+  const [byDay, live] = await Promise.all([
+    sumsByDay(db, programId, scope, range, currentBucket),
+    kind === 'venue' ? null : liveVouchersOf(db, programId, [scope], now),
+  ]);
   const totals = noSums();
   for (const sums of byDay.values()) addSums(totals, sums);
   return {
@@ -36,7 +39,7 @@ export async function activityReport(db: Db, clock: Clock, programId: string, qu
     venue: query.venue ?? null,
     asOf: now,
     expiredBefore: `${currentBucket}:00.000Z`,
-    active: kind === 'venue' ? null : ((await liveVouchersOf(db, programId, [scope], now)).get(scope) ?? 0),
+    active: live === null ? null : (live.get(scope) ?? 0),
     totals: figuresOf(totals, kind),
     days: [...byDay].map(([date, sums]) => ({ date, ...figuresOf(sums, kind) })),
   };

@@ -47,7 +47,7 @@ export const tierScope = (tier: Tier, scope: string): string => (tier === 'quart
 export const tierBucket = (tier: Tier, quarter: string): string =>
   tier === 'quarter' ? quarter : tier === 'hour' ? `${quarter.slice(0, 14)}00` : `${quarter.slice(0, 11)}00:00`;
 
-const TIERS: Tier[] = ['quarter', 'hour', 'day'];
+export const TIERS: Tier[] = ['quarter', 'hour', 'day'];
 
 const METRICS = {
   issued: 'issued',

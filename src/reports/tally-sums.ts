@@ -2,7 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Db, Tables } from '../db/tables.js';
 import { type ReportRange, dayIndexOf } from './report-range.js';
 import type { Figures } from './schemas.js';
-import { tierScope } from './tallies.js';
+import { TIERS, tierScope } from './tallies.js';
 import { END_OF_TALLIES, type Piece, bucketAt, instantOf, piecesOf } from './tally-pieces.js';
 import { QUARTER_HOUR_MS } from './timezone.js';
 
@@ -53,18 +53,18 @@ function rowsOf(db: Db, programId: string, scopes: string[], piece: Piece) {
 const piecesAround = (from: number, to: number, currentBucket: string, coarsest: ReportRange['tier'] = 'day') =>
   piecesOf(from, to, [instantOf(currentBucket), instantOf(currentBucket) + QUARTER_HOUR_MS], coarsest);
 
-/** One scope's sums for each day of the range, from the coarsest rows that fit in its days. */
+/** One scope's sums for each day of the range, from the coarsest rows that fit in its days: one statement. */
 export async function sumsByDay(db: Db, programId: string, scope: string, range: ReportRange, currentBucket: string): Promise<Map<string, Sums>> {
   const byDay = range.dates.map(noSums);
-  for (const piece of piecesAround(range.starts[0]!, range.starts[range.starts.length - 1]!, currentBucket, range.tier)) {
-    const rows = await rowsOf(db, programId, [scope], piece)
-      .select(['bucket', 'issued', 'burned', 'voided', 'expiring', 'points_credited', 'points_debited', 'points_spent'])
-      .execute();
-    for (const row of rows) {
-      const sums = byDay[dayIndexOf(range, instantOf(row.bucket))];
-      const past = row.bucket < currentBucket;
-      if (sums !== undefined) addSums(sums, toSums({ ...row, expired: past ? row.expiring : 0, live: past ? 0 : row.expiring }));
-    }
+  const pieces = piecesAround(range.starts[0]!, range.starts[range.starts.length - 1]!, currentBucket, range.tier);
+  const rows = await pieces
+    .map((piece) => rowsOf(db, programId, [scope], piece).select(['bucket', 'issued', 'burned', 'voided', 'expiring', 'points_credited', 'points_debited', 'points_spent']))
+    .reduce((all, more) => all.unionAll(more))
+    .execute();
+  for (const row of rows) {
+    const sums = byDay[dayIndexOf(range, instantOf(row.bucket))];
+    const past = row.bucket < currentBucket;
+    if (sums !== undefined) addSums(sums, toSums({ ...row, expired: past ? row.expiring : 0, live: past ? 0 : row.expiring }));
   }
   return new Map(range.dates.map((date, i) => [date, byDay[i]!]));
 }
@@ -77,17 +77,16 @@ export const sumsByScope = (db: Db, programId: string, scopes: string[], range: 
 export const sumsFromNow = (db: Db, programId: string, scopes: string[], currentBucket: string) =>
   sumsOverPieces(db, programId, scopes, piecesOf(instantOf(currentBucket), END_OF_TALLIES, []), currentBucket);
 
+/** Each scope's sums over the pieces: one statement, one seek a scope and piece. */
 async function sumsOverPieces(db: Db, programId: string, scopes: string[], pieces: Piece[], currentBucket: string): Promise<Map<string, Sums>> {
   const byScope = new Map(scopes.map((scope) => [scope, noSums()]));
-  if (scopes.length === 0) return byScope;
-  for (const piece of pieces) {
-    const rows = await rowsOf(db, programId, scopes, piece)
-      .select((eb) => ['scope', ...summed(eb, currentBucket)])
-      .groupBy('scope')
-      .execute();
-    const scopeOf = new Map(scopes.map((scope) => [tierScope(piece.tier, scope), scope]));
-    for (const row of rows) addSums(byScope.get(scopeOf.get(row.scope)!)!, toSums(row));
-  }
+  if (scopes.length === 0 || pieces.length === 0) return byScope;
+  const rows = await pieces
+    .map((piece) => rowsOf(db, programId, scopes, piece).select((eb) => ['scope', ...summed(eb, currentBucket)]).groupBy('scope'))
+    .reduce((all, more) => all.unionAll(more))
+    .execute();
+  const scopeOf = new Map(TIERS.flatMap((tier) => scopes.map((scope) => [tierScope(tier, scope), scope] as const)));
+  for (const row of rows) addSums(byScope.get(scopeOf.get(row.scope)!)!, toSums(row));
   return byScope;
 }
 
