@@ -21,6 +21,34 @@ describeEachEngine('changing a reward while it is in use', (t) => {
     expect(after.body.stock).toBe(0);
   });
 
+  it('gives the vouchers bought while the static code and validUntil change the reward as it is once the change commits', async () => {
+    const { adminKey } = await t.newProgram();
+    const validUntil = new Date(t.clock.now().getTime() + 400 * DAY).toISOString();
+    const rewards = {
+      code: await newReward(t, adminKey, { pricePoints: 1, codeType: 'STATIC', codeFormat: undefined, staticCode: 'SPRING-SALE' }),
+      expiry: await newReward(t, adminKey, { pricePoints: 1, validUntil }),
+    };
+    const buyers = await Promise.all(Array.from({ length: 40 }, () => memberWith(t, adminKey, 20)));
+    for (const [which, change] of [
+      ['code', { staticCode: 'SUMMER-SALE' }],
+      ['expiry', { validUntil: new Date(t.clock.now().getTime() + 2 * DAY).toISOString() }],
+    ] as const) {
+      const reward = rewards[which];
+      let done = 0;
+      const purchases = buyers.flatMap((userId) => Array.from({ length: 6 }, () => buy(t, adminKey, userId, reward.id).then((r) => (done++, r))));
+      // The change lands while purchases are still being made.
+      while (done < 20) await new Promise((resolve) => setTimeout(resolve, 1));
+      const patched = await t.request('PATCH', `/v1/rewards/${reward.id}`, change, { key: adminKey });
+      expect(patched.status).toBe(200);
+      const results = await Promise.all(purchases);
+      expect(results.every((r) => r.status === 201)).toBe(true);
+      const vouchers = await t.store.db.selectFrom('vouchers').select(['code', 'expires_at']).where('reward_id', '=', reward.id).execute();
+      expect(vouchers).toHaveLength(240);
+      if (which === 'code') expect(vouchers.filter((v) => v.code !== 'SUMMER-SALE')).toEqual([]);
+      else expect(vouchers.filter((v) => v.expires_at === null || v.expires_at > change.validUntil)).toEqual([]);
+    }
+  });
+
   it('refuses instants that cannot be stored as UTC text, naming the field', async () => {
     const { adminKey } = await t.newProgram();
     for (const [field, value] of [

@@ -22,7 +22,7 @@ export async function giveVoucher(
   input: { rewardId: string; comment?: string | undefined },
 ): Promise<VoucherView> {
   await getUser(db, programId, userId);
-  const reward = await loadReward(db, programId, input.rewardId);
+  const reward = await loadReward(db, programId, input.rewardId, 'use');
   if (reward.status !== 'ACTIVE') throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id} is archived`);
   const now = isoNow(clock);
   if (vouchersExpired(reward, now)) {

@@ -41,7 +41,7 @@ export async function purchaseReward(
   rewardId: string,
 ): Promise<PurchaseResult> {
   await getUser(db, programId, userId);
-  const reward = await loadReward(db, programId, rewardId);
+  const reward = await loadReward(db, programId, rewardId, 'use');
   const now = isoNow(clock);
   const unavailable = unavailableBecause(reward, now);
   if (unavailable) throw new AppError('REWARD_NOT_AVAILABLE', `Reward ${reward.id} cannot be bought: ${unavailable}`);

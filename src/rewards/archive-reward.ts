@@ -6,7 +6,7 @@ import { getReward, loadReward } from './get-reward.js';
 
 /** Stops further purchases; vouchers already issued stay valid. Archiving twice changes nothing. */
 export async function archiveReward(db: Db, clock: Clock, programId: string, rewardId: string): Promise<RewardView> {
-  await loadReward(db, programId, rewardId);
+  await loadReward(db, programId, rewardId, 'change');
   await db
     .updateTable('rewards')
     .set({ status: 'ARCHIVED', updated_at: isoNow(clock) })

@@ -8,12 +8,19 @@ import { liveVouchersOfRewards } from '../reports/live-vouchers.js';
 import { type RewardStatus, type RewardView, settingsOf } from './reward.js';
 
 /**
- * The reward row, or NOT_FOUND (also for another program's reward). `forUpdate` holds the row until
- * the transaction ends (PostgreSQL; SQLite write transactions are exclusive anyway).
+ * How a write holds the reward it reads until its transaction ends (PostgreSQL; SQLite write
+ * transactions are exclusive anyway). `change`: the writer changes the reward's settings (a PATCH, an
+ * archive) and waits for every write in flight that uses them. `use`: the writer acts on the settings
+ * it read (a purchase, a gift, a reveal), so a change waits for it to commit, and it waits
+ * for a change in flight and reads what that change left. Uses do not wait for each other (a key
+ * share lock, which the stock updates of other uses leave alone).
  */
-export async function loadReward(db: Db, programId: string, rewardId: string, forUpdate = false): Promise<Tables['rewards']> {
+export type RewardLock = 'change' | 'use';
+
+/** The reward row, or NOT_FOUND (also for another program's reward), held as `lock` says. */
+export async function loadReward(db: Db, programId: string, rewardId: string, lock?: RewardLock): Promise<Tables['rewards']> {
   let select = db.selectFrom('rewards').selectAll().where('program_id', '=', programId).where('id', '=', rewardId);
-  if (forUpdate && engineOf(db) === 'postgres') select = select.forUpdate();
+  if (lock !== undefined && engineOf(db) === 'postgres') select = lock === 'change' ? select.forUpdate() : select.forKeyShare();
   const row = await select.executeTakeFirst();
   if (!row) throw notFound('Reward');
   return row;

@@ -17,7 +17,7 @@ export async function updateReward(
   rewardId: string,
   input: RewardInput,
 ): Promise<RewardView> {
-  const row = await loadReward(db, programId, rewardId, true);
+  const row = await loadReward(db, programId, rewardId, 'change');
   if (input.codeType !== undefined && input.codeType !== row.code_type) {
     throw invalidField('/body/codeType', 'cannot change after the reward is created');
   }

@@ -10,7 +10,7 @@ import { type VoucherView, toVoucherView, vouchersExpired } from './voucher.js';
 /** TWO_STEP: the member reveals a PURCHASED voucher, which becomes ACTIVE with its code. */
 export async function revealVoucher(db: Db, clock: Clock, programId: string, voucherId: string): Promise<VoucherView> {
   const voucher = await loadVoucher(db, programId, voucherId);
-  const reward = await loadReward(db, programId, voucher.reward_id);
+  const reward = await loadReward(db, programId, voucher.reward_id, 'use');
   if (vouchersExpired(reward, isoNow(clock))) {
     throw new AppError('INVALID_STATE', `This voucher expired at ${reward.valid_until} before it was revealed`);
   }
