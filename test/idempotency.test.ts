@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMember, describeEachEngine } from './harness.js';
+import { boughtBy, newReward } from './fixtures.js';
+import { createKey, createMember, describeEachEngine } from './harness.js';
 
 describeEachEngine('Idempotency-Key', (t) => {
   const credit = (key: string, userId: string, idempotencyKey: string, body: object = { delta: 100, reason: 'bonus' }) =>
@@ -95,6 +96,26 @@ describeEachEngine('Idempotency-Key', (t) => {
       expect(other.status).toBe(201);
       expect(other.headers['idempotent-replayed']).toBeUndefined();
       expect(other.body.userId).toBe(userB);
+    });
+
+    it('keeps each API key’s keys apart: a till never receives the answer another till was given', async () => {
+      const { adminKey } = await t.newProgram();
+      const reward = await newReward(t, adminKey, { venues: ['store-1'] });
+      const { voucher } = await boughtBy(t, adminKey, reward);
+      const tillA = await createKey(t, adminKey, 'pos', { venue: 'store-1' });
+      const tillB = await createKey(t, adminKey, 'pos', { venue: 'store-2' });
+      const burn = (key: string) =>
+        t.request('POST', '/v1/voucher-validations', { code: voucher.code }, { key, headers: { 'idempotency-key': 'tx-0001' } });
+      const first = await burn(tillA.key);
+      expect(first.body).toMatchObject({ valid: true, burned: true });
+      const other = await burn(tillB.key);
+      expect(other.headers['idempotent-replayed']).toBeUndefined();
+      expect(other.body).toMatchObject({ valid: false, reason: 'ALREADY_BURNED' });
+      expect(other.body.validation.id).not.toBe(first.body.validation.id);
+      // Till A's own retry is still its first answer.
+      const retry = await burn(tillA.key);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.body).toEqual(first.body);
     });
   });
 });

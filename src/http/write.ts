@@ -46,7 +46,7 @@ export function makeWrite(store: Store, clock: Clock): Write {
       runIdempotent(
         trx,
         clock,
-        { programId: request.caller.programId, key, fingerprint: fingerprint(request, options.bodyDigest) },
+        { programId: request.caller.programId, apiKeyId: request.caller.keyId, key, fingerprint: fingerprint(request, options.bodyDigest) },
         async (db) => {
           const body = await work(db);
           return { status, body, stored: options.replayable ? options.replayable(body) : body };

@@ -13,7 +13,8 @@ export interface Response {
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Runs `work` once per (program, key), inside the caller's transaction. The key is claimed by an
+ * Runs `work` once per (program, API key, Idempotency-Key), inside the caller's transaction: a key is
+ * the caller's own, so two tills that happen to send the same one never share an answer. The key is claimed by an
  * insert in that same transaction, so a second request with the key (even one arriving at the same
  * moment) waits for the first to commit and then receives its stored response. Only successes are
  * stored: a failed request leaves nothing behind, and retrying it runs it again.
@@ -21,14 +22,16 @@ export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 export async function runIdempotent(
   db: Db,
   clock: Clock,
-  claim: { programId: string; key: string; fingerprint: string },
+  claim: { programId: string; apiKeyId: string; key: string; fingerprint: string },
   work: (db: Db) => Promise<{ status: number; body: unknown; stored: unknown }>,
 ): Promise<Response> {
+  // Stored as the API key's id and the caller's key, in the one column the keys have always had.
+  const key = `${claim.apiKeyId} ${claim.key}`;
   const claimed = await db
     .insertInto('idempotency_keys')
     .values({
       program_id: claim.programId,
-      key: claim.key,
+      key,
       fingerprint: claim.fingerprint,
       status_code: 0,
       response_body: '',
@@ -42,7 +45,7 @@ export async function runIdempotent(
       .selectFrom('idempotency_keys')
       .select(['fingerprint', 'status_code', 'response_body'])
       .where('program_id', '=', claim.programId)
-      .where('key', '=', claim.key)
+      .where('key', '=', key)
       .executeTakeFirstOrThrow();
     if (stored.fingerprint !== claim.fingerprint) {
       throw new AppError(
@@ -58,7 +61,7 @@ export async function runIdempotent(
     .updateTable('idempotency_keys')
     .set({ status_code: response.status, response_body: JSON.stringify(response.stored ?? null) })
     .where('program_id', '=', claim.programId)
-    .where('key', '=', claim.key)
+    .where('key', '=', key)
     .execute();
   return { status: response.status, body: response.body, replayed: false };
 }
