@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_BALANCE } from '../src/ledger/post-entry.js';
 import { createMember, describeEachEngine } from './harness.js';
 
 describeEachEngine('points ledger', (t) => {
@@ -27,6 +28,23 @@ describeEachEngine('points ledger', (t) => {
       expect(points.body.entries).toHaveLength(1);
       const events = await t.request('GET', `/v1/events?userId=${userId}`, undefined, { key: adminKey });
       expect(events.body.data).toHaveLength(1);
+    });
+
+    it('refuses a credit past the most a member may hold with CONFLICT, so balances stay exact JSON numbers', async () => {
+      const { adminKey } = await t.newProgram();
+      const userId = await createMember(t, adminKey);
+      await t.request('POST', `/v1/users/${userId}/points`, { delta: 10, reason: 'start' }, { key: adminKey });
+      // A member near the limit, as an import from an older system could leave one (1,000 credits of the largest delta would do the same).
+      await t.store.db.updateTable('users').set({ balance: MAX_BALANCE - 5 }).where('id', '=', userId).execute();
+      await t.store.db.updateTable('ledger_entries').set({ delta: MAX_BALANCE - 5, balance_after: MAX_BALANCE - 5 }).where('user_id', '=', userId).execute();
+      const refused = await t.request('POST', `/v1/users/${userId}/points`, { delta: 6, reason: 'one too many' }, { key: adminKey });
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ code: 'CONFLICT', detail: expect.stringContaining(String(MAX_BALANCE)) });
+      const full = await t.request('POST', `/v1/users/${userId}/points`, { delta: 5, reason: 'to the brim' }, { key: adminKey });
+      expect(full.body.balanceAfter).toBe(MAX_BALANCE);
+      const points = await t.request('GET', `/v1/users/${userId}/points`, undefined, { key: adminKey });
+      expect(points.body.balance).toBe(MAX_BALANCE);
+      expect(points.body.entries).toHaveLength(2);
     });
 
     it('emits POINTS_ADJUSTED with the entry, in the same transaction', async () => {

@@ -5,9 +5,15 @@ import { newId } from '../ids.js';
 import { type LedgerEntryView, type LedgerKind, toLedgerEntryView } from './ledger-entry-view.js';
 
 /**
+ * The most points one member may hold: far beyond any program, and well inside the integers JSON
+ * numbers carry exactly (2^53).
+ */
+export const MAX_BALANCE = 1_000_000_000_000;
+
+/**
  * Moves a member's balance by `delta` and appends the matching ledger entry, in the caller's
  * transaction. The balance changes in one guarded statement, so concurrent debits can never take
- * it below zero, and balance = sum of entries holds at every commit.
+ * it below zero or above MAX_BALANCE, and balance = sum of entries holds at every commit.
  */
 export async function postEntry(
   db: Db,
@@ -24,6 +30,9 @@ export async function postEntry(
       .where('id', '=', entry.userId)
       .executeTakeFirst();
     if (!user) throw notFound('User');
+    if (entry.delta > 0) {
+      throw new AppError('CONFLICT', `The balance is ${user.balance}; adding ${entry.delta} would take it past the most a member may hold, ${MAX_BALANCE}`);
+    }
     throw new AppError('INSUFFICIENT_POINTS', `The balance is ${user.balance}; ${-entry.delta} points are needed`);
   }
 
@@ -48,7 +57,7 @@ const moveBalance = prepared((db: Db, programId: string, userId: string, delta: 
     .set((eb) => ({ balance: eb('balance', '+', delta) }))
     .where('program_id', '=', programId)
     .where('id', '=', userId)
-    .where((eb) => eb(eb('balance', '+', delta), '>=', 0))
+    .where((eb) => eb.between(eb('balance', '+', delta), 0, MAX_BALANCE))
     .returning('balance'),
 );
 
