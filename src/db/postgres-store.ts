@@ -63,8 +63,10 @@ export function openPostgresStore({ url, durability, poolSize, log }: PostgresOp
     options: `-c synchronous_commit=${durability === 'relaxed' ? 'off' : 'on'}`,
     application_name: 'tessera',
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A client losing its connection must not crash the process: idle, the pool drops it; in use, the
+  // statement it runs fails (and the request with it, as 503) and the pool drops it on release.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db: Db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namingPreparedStatements(pool) }), ...(log && { log }) });
 
   return {

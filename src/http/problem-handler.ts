@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type FieldError, problem } from '../errors.js';
+import { databaseUnavailable } from '../db/unavailable.js';
 import { fieldErrors } from './validation.js';
 
 interface Mapped {
@@ -42,8 +43,8 @@ function mapError(error: FastifyError & { code?: string }): Mapped {
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return { code: 'VALIDATION_FAILED', detail: 'The body is not valid JSON', errors: [{ path: '/body', message: 'is not valid JSON' }] };
   }
-  if (String(error.code).startsWith('SQLITE_BUSY')) {
-    return { code: 'UNAVAILABLE', detail: 'The database is busy; retry shortly', headers: { 'retry-after': '1' } };
+  if (databaseUnavailable(error)) {
+    return { code: 'UNAVAILABLE', detail: 'The database cannot serve this request right now; retry shortly', headers: { 'retry-after': '1' } };
   }
   const byCode = error.code ? BY_FASTIFY_CODE[error.code] : undefined;
   if (byCode) return { code: byCode, detail: error.message };

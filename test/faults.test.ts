@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type TestDatabase, createTestDatabase, engines } from './harness.js';
+import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
+
+/**
+ * Faults an operator meets in production, against real server processes: the database going away
+ * under load. What is acknowledged must be there afterwards, once, and the server must live on.
+ */
+describe.runIf(engines.includes('postgres'))('faults [postgres]', () => {
+  let database: TestDatabase;
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+  });
+
+  afterEach(async () => {
+    await killAllServers();
+    await database?.drop();
+  });
+
+  const call = async (server: ServerProcess, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${BOOTSTRAP_ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, type: response.headers.get('content-type') ?? '', body: await response.json().catch(() => null) };
+  };
+
+  /** Ends every connection the server holds to its database, as a restart or failover of PostgreSQL does. */
+  const cutConnections = async () => {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const name = new URL(database.url).pathname.slice(1);
+      const cut = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      return cut.rowCount ?? 0;
+    } finally {
+      await admin.end();
+    }
+  };
+
+  it('lives through its connections being cut during a load of credits: nothing worse than 503 meanwhile, every acknowledged credit kept once', async () => {
+    const server = await startServer(database.url);
+    const member = await call(server, 'POST', '/v1/users', { externalId: 'fault-1' });
+    expect(member.status).toBe(201);
+    const userId = member.body.id as string;
+
+    let running = true;
+    const acknowledged: string[] = [];
+    const sent = new Set<string>();
+    const statuses = new Map<number, number>();
+    const client = async (n: number) => {
+      for (let i = 0; running; i++) {
+        const reason = `load ${n}-${i}`;
+        sent.add(reason);
+        const response = await call(server, 'POST', `/v1/users/${userId}/points`, { delta: 1 + n, reason }).catch(() => ({ status: 0, type: '', body: null }));
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 201) acknowledged.push(reason);
+        else if (response.status !== 0) expect(response.type, `a ${response.status} is a problem`).toContain('application/problem+json');
+      }
+    };
+    const clients = Array.from({ length: 8 }, (_, n) => client(n));
+    await sleep(300);
+    let cuts = 0;
+    for (let round = 0; round < 3; round++) {
+      cuts += await cutConnections();
+      await sleep(200);
+    }
+    await sleep(500);
+    running = false;
+    await Promise.all(clients);
+    expect(cuts).toBeGreaterThan(0);
+
+    // Still serving, and by itself again.
+    const after = await call(server, 'POST', `/v1/users/${userId}/points`, { delta: 1, reason: 'after' });
+    expect(after.status, server.output().slice(-4000)).toBe(201);
+    expect([...statuses.keys()].filter((status) => status >= 500 && status !== 503), `statuses ${JSON.stringify([...statuses])}`).toEqual([]);
+
+    // Every acknowledged credit is in the ledger once; nothing is there that was not sent (a credit
+    // whose answer was lost with its connection may or may not be).
+    const ledger = new pg.Client({ connectionString: database.url });
+    await ledger.connect();
+    try {
+      const { rows } = await ledger.query<{ reason: string }>("select reason from ledger_entries where reason like 'load %'");
+      const reasons = rows.map((row) => row.reason);
+      expect(new Set(reasons).size).toBe(reasons.length);
+      expect(reasons.filter((reason) => !sent.has(reason))).toEqual([]);
+      const kept = new Set(reasons);
+      expect(acknowledged.filter((reason) => !kept.has(reason))).toEqual([]);
+      const { rows: [user] } = await ledger.query<{ balance: string; total: string }>(
+        'select balance, (select sum(delta) from ledger_entries e where e.user_id = u.id) as total from users u where id = $1',
+        [userId],
+      );
+      expect(Number(user!.balance)).toBe(Number(user!.total));
+    } finally {
+      await ledger.end();
+    }
+  });
+});
