@@ -39,12 +39,13 @@ export interface Deps {
   guessLimiter: GuessLimiter;
   webhooks: WebhookSettings;
   uploadLimitBytes: number;
+  uploadIdleMs: number;
 }
 
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimitBytes' | 'uploadLimitBytes' | 'trustProxy' | 'logLevel' | 'webhooks'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'uploadLimitBytes' | 'uploadIdleMs' | 'trustProxy' | 'logLevel' | 'webhooks'>;
   /** Counts unknown codes per key; closed with the app. */
   guessLimiter: GuessLimiter;
   /** Collect process-wide metrics (CPU, memory, event loop): once per process. */
@@ -103,7 +104,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   const { guessLimiter } = options;
   app.addHook('onReady', () => guessLimiter.ready);
   app.addHook('onClose', () => guessLimiter.close());
-  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks, uploadLimitBytes: config.uploadLimitBytes };
+  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks, uploadLimitBytes: config.uploadLimitBytes, uploadIdleMs: config.uploadIdleMs };
 
   // The whole API surface, in one place.
   registerOpsRoutes(app, deps, registry);

@@ -23,6 +23,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Largest pool upload; uploads are streamed, so this bounds disk and time, not memory. */
   uploadLimitBytes: number;
+  /** An upload whose sender sends nothing for this long is given up, and its program's next upload goes ahead. */
+  uploadIdleMs: number;
   bootstrapAdminKey: string | undefined;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     bodyLimitBytes: integer('TESSERA_BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
     uploadLimitBytes: integer('TESSERA_UPLOAD_LIMIT_BYTES', 268_435_456, 1024, 17_179_869_184),
+    uploadIdleMs: integer('TESSERA_UPLOAD_IDLE_SECONDS', 30, 1, 3600) * 1000,
     bootstrapAdminKey,
     shutdownTimeoutMs: integer('TESSERA_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     trustProxy: oneOf('TESSERA_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
-import { type Api, buildApp } from '../src/app.js';
+import { type Api, type AppOptions, buildApp } from '../src/app.js';
 import type { Clock } from '../src/clock.js';
 import type { Engine } from '../src/db/engine.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -105,9 +105,15 @@ export interface TestApp {
 
 /**
  * Builds an app for this describe block's engine before its tests and tears it down after.
- * `storeOptions` reach the app's store (an observer of its statements, say).
+ * `storeOptions` reach the app's store (an observer of its statements, say); `config` overrides the
+ * app's settings.
  */
-export function useTestApp(engine: Engine, guessLimits: GuessLimits = DEFAULT_GUESS_LIMITS, storeOptions: StoreOptions = {}): TestApp {
+export function useTestApp(
+  engine: Engine,
+  guessLimits: GuessLimits = DEFAULT_GUESS_LIMITS,
+  storeOptions: StoreOptions = {},
+  config: Partial<AppOptions['config']> = {},
+): TestApp {
   const t = { engine, clock: new TestClock() } as TestApp;
   beforeAll(async () => {
     t.database = await createTestDatabase(engine);
@@ -116,7 +122,7 @@ export function useTestApp(engine: Engine, guessLimits: GuessLimits = DEFAULT_GU
     t.app = await buildApp({
       store: t.store,
       clock: t.clock,
-      config: { bodyLimitBytes: 65_536, uploadLimitBytes: 8_388_608, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS },
+      config: { bodyLimitBytes: 65_536, uploadLimitBytes: 8_388_608, uploadIdleMs: 30_000, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS, ...config },
       guessLimiter: openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
     });
     await t.app.ready();

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { addBatch, beginUpload, newPendingUpload, sweepAbandonedUploads } from '../src/pools/pending-upload.js';
 import { SORT_SPAN } from '../src/pools/receive-upload.js';
-import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines } from './harness.js';
+import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines, useTestApp } from './harness.js';
 import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 
@@ -1433,3 +1433,27 @@ describe.each(engines)('a server process refusing uploads [%s]', (engine) => {
     }
   }, 60_000);
 });
+
+describe.each(engines)('a stalled upload [%s]', (engine) => {
+  const t = useTestApp(engine, undefined, {}, { uploadIdleMs: 400 });
+
+  it('is given up once its sender has sent nothing for TESSERA_UPLOAD_IDLE_SECONDS, and the next upload of its program goes ahead', async () => {
+    const { programId, adminKey } = await t.newProgram();
+    const reward = await poolReward(t, adminKey);
+    const stalled = uploadHeldOpen(t, adminKey, reward.id, '{"codes":["STALLED-1","STALLED-2",', 'application/json');
+    try {
+      const pending = () => t.store.db.selectFrom('code_uploads').select('id').where('program_id', '=', programId).where('status', '=', 'PENDING').execute();
+      await until('the stalled upload is open', async () => (await pending()).length === 1);
+      const next = await upload(t, adminKey, reward.id, 'NEXT-1\nNEXT-2\n');
+      expect(next.status).toBe(201);
+      expect(next.body).toMatchObject({ added: 2 });
+      const given = await stalled.answer;
+      expect(given.status).toBe(408);
+      expect(given.body).toMatchObject({ code: 'REQUEST_TIMEOUT', detail: expect.stringContaining('TESSERA_UPLOAD_IDLE_SECONDS') });
+      expect((await poolRows(t, programId, reward.id)).map((r) => r.code)).toEqual(['NEXT-1', 'NEXT-2']);
+    } finally {
+      stalled.finish(']}');
+    }
+  });
+});
+

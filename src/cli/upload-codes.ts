@@ -73,7 +73,11 @@ export async function uploadStraightToDatabase(store: Store, options: { programI
   const { stream, done } = readWithProgress(options.file);
   let received;
   try {
-    received = await receiveUpload(store, systemClock, { programId, rewardId, keyId: null }, stream, options.format, { limitBytes: Number.MAX_SAFE_INTEGER });
+    received = await receiveUpload(store, systemClock, { programId, rewardId, keyId: null }, stream, options.format, {
+      limitBytes: Number.MAX_SAFE_INTEGER,
+      // A file never stalls the way a network sender can.
+      idleMs: 2_147_483_647,
+    });
   } finally {
     done();
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { setTimeout } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import { normalizeCode } from '../codes/normalize-code.js';
 import type { Store } from '../db/store.js';
@@ -47,12 +47,19 @@ export function codeProblem(raw: unknown): InvalidReason | null {
 
 const byNormalForm = (a: UploadEntry, b: UploadEntry): number => (a.normal < b.normal ? -1 : a.normal > b.normal ? 1 : 0);
 
-/** Counts and hashes the body as it passes, and stops it once it grows beyond `limitBytes`. */
-function meter(body: Readable, limitBytes: number) {
+/**
+ * Counts and hashes the body as it passes, and stops it once it grows beyond `limitBytes` or sends
+ * nothing for `idleMs` (a stalled sender would otherwise hold its program's turn to upload forever).
+ */
+function meter(body: Readable, limitBytes: number, idleMs: number) {
   const hash = createHash('sha256');
   let bytes = 0;
+  const idle = setTimeout(() => {
+    stream.destroy(new AppError('REQUEST_TIMEOUT', `The upload sent nothing for ${idleMs / 1000} s and was given up (TESSERA_UPLOAD_IDLE_SECONDS)`));
+  }, idleMs);
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      idle.refresh();
       bytes += chunk.length;
       if (bytes > limitBytes) {
         done(new AppError('PAYLOAD_TOO_LARGE', `An upload may be at most ${limitBytes} bytes (TESSERA_UPLOAD_LIMIT_BYTES)`));
@@ -62,13 +69,14 @@ function meter(body: Readable, limitBytes: number) {
       done(null, chunk);
     },
   });
+  stream.once('close', () => clearTimeout(idle));
   body.on('error', (error) => stream.destroy(error));
   body.pipe(stream);
   return { stream, digest: () => hash.digest('hex') };
 }
 
-/** How often a waiting upload looks whether the program's upload in progress has ended. */
-const TURN_POLL_MS = 100;
+/** How often a waiting upload looks (a read) whether the program's upload in progress has ended. */
+const TURN_POLL_MS = 250;
 
 /**
  * Opens an upload once the program's upload in progress, if any, has ended (completed, failed, or
@@ -83,9 +91,23 @@ async function openUpload(store: Store, clock: Clock, target: UploadTarget, sign
     const { busyWith } = opened;
     if (busyWith && isAbandoned(busyWith.heartbeat_at, clock)) {
       await abandonUpload(store, { programId: target.programId, rewardId: busyWith.reward_id, uploadId: busyWith.id });
-    } else {
-      await setTimeout(TURN_POLL_MS);
+    } else if (busyWith) {
+      await waitForTurn(store, clock, target.programId, busyWith.id, signal);
     }
+  }
+}
+
+/** Waits, reading, until an upload in progress is no longer PENDING or is abandoned. */
+async function waitForTurn(store: Store, clock: Clock, programId: string, uploadId: string, signal: AbortSignal | undefined): Promise<void> {
+  while (!signal?.aborted) {
+    await sleep(TURN_POLL_MS);
+    const busy = await store.db
+      .selectFrom('code_uploads')
+      .select(['status', 'heartbeat_at'])
+      .where('program_id', '=', programId)
+      .where('id', '=', uploadId)
+      .executeTakeFirst();
+    if (busy?.status !== 'PENDING' || isAbandoned(busy.heartbeat_at, clock)) return;
   }
 }
 
@@ -114,7 +136,7 @@ export async function receiveUpload(
   target: UploadTarget,
   body: Readable,
   format: UploadFormat,
-  options: { limitBytes: number; header?: boolean; signal?: AbortSignal },
+  options: { limitBytes: number; idleMs: number; header?: boolean; signal?: AbortSignal },
 ): Promise<ReceivedUpload> {
   const { programId, rewardId } = target;
   const uploadId = await openUpload(store, clock, target, options.signal);
@@ -123,7 +145,7 @@ export async function receiveUpload(
   const heartbeat = setInterval(() => {
     store.write((trx) => keepAlive(trx, clock, upload)).catch(() => {});
   }, HEARTBEAT_EVERY_MS);
-  const metered = meter(body, options.limitBytes);
+  const metered = meter(body, options.limitBytes, options.idleMs);
   const write = async (batch: UploadEntry[]) => (await store.write((trx) => addBatch(trx, clock, upload, batch))).apply();
   const writeSpan = async (span: UploadEntry[]) => {
     // Stable: lines of one normal form keep their order, so the first of them is the one added.

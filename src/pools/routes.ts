@@ -12,7 +12,7 @@ import { UPLOAD_FORMATS, uploadFormatOf } from './upload-formats.js';
 
 const tags = ['code pools'];
 
-export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitBytes }: Deps): void {
+export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitBytes, uploadIdleMs }: Deps): void {
   // Uploads are streamed: in this scope the body reaches the handler unread, whatever its size.
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -51,6 +51,7 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
         try {
           received = await receiveUpload(store, clock, { programId, rewardId, keyId }, request.body as Readable, format, {
             limitBytes: uploadLimitBytes,
+            idleMs: uploadIdleMs,
             signal: hungUp.signal,
             ...(header === undefined ? {} : { header }),
           });

@@ -43,7 +43,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -63,7 +63,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -121,7 +121,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -141,7 +141,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -254,7 +254,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -274,7 +274,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -345,7 +345,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -365,7 +365,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -432,7 +432,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -452,7 +452,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -528,7 +528,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -548,7 +548,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -617,7 +617,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -637,7 +637,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -708,7 +708,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -728,7 +728,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -810,7 +810,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -830,7 +830,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -901,7 +901,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -921,7 +921,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1034,7 +1034,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1054,7 +1054,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1192,7 +1192,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1212,7 +1212,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1319,7 +1319,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1339,7 +1339,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1480,7 +1480,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1500,7 +1500,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1612,7 +1612,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1632,7 +1632,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1698,7 +1698,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1718,7 +1718,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1825,7 +1825,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1845,7 +1845,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1933,7 +1933,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -1953,7 +1953,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2058,7 +2058,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2078,7 +2078,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2164,7 +2164,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2184,7 +2184,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2262,7 +2262,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2282,7 +2282,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2388,7 +2388,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2408,7 +2408,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2536,7 +2536,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2556,7 +2556,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2643,7 +2643,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2663,7 +2663,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2805,7 +2805,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2825,7 +2825,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2941,7 +2941,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -2961,7 +2961,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3041,7 +3041,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3061,7 +3061,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3137,7 +3137,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3157,7 +3157,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3225,7 +3225,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3245,7 +3245,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3314,7 +3314,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3334,7 +3334,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3387,7 +3387,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3407,7 +3407,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3477,7 +3477,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3497,7 +3497,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3588,7 +3588,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3608,7 +3608,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3677,7 +3677,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3697,7 +3697,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3801,7 +3801,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3821,7 +3821,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3890,7 +3890,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3910,7 +3910,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -3998,7 +3998,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -4018,7 +4018,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -4093,7 +4093,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -4113,7 +4113,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -4250,7 +4250,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
@@ -4270,7 +4270,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {unknown} */
-                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+                            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
                                 path: string;
