@@ -27,6 +27,7 @@ async function openApiDocument(): Promise<object> {
       config: {
         bodyLimitBytes: 1_048_576,
         uploadLimitBytes: 1_048_576,
+        uploadIdleMs: 30_000,
         trustProxy: false,
         logLevel: 'silent',
         webhooks: { allowPrivate: false, timeoutMs: 1_000, retryBaseMs: 1_000, maxAgeMs: 1_000, pollMs: 1_000 },
