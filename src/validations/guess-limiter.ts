@@ -86,7 +86,7 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
   const insuranceLimiter = new RateLimiterMemory({ keyPrefix: 'guess', points: limits.limit, duration: limits.windowSeconds, blockDuration: limits.blockSeconds });
 
   if (redisUrl !== undefined) {
-    // Counting happens inside the validation's transaction: a slow Redis must not hold it for long.
+    // Counted outside any transaction (see MissToCount), yet a till waits for it: a slow Redis fails fast.
     const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250 });
     redis.on('error', () => {
       // Reconnects on its own; meanwhile the insurance limiter counts.

@@ -3,7 +3,7 @@ import { IdParams, IdempotencyHeaders, responses } from '../http/schemas.js';
 import { Reason } from '../vouchers/schemas.js';
 import { reverseValidation } from './reverse-validation.js';
 import { Reversal, ValidationAnswer, ValidationInput } from './schemas.js';
-import { validateCode } from './validate-code.js';
+import { MissToCount, countOutside, counted, validateCode } from './validate-code.js';
 
 const tags = ['validations'];
 const tills = ['pos', 'admin'] as const;
@@ -22,10 +22,17 @@ export function registerValidationRoutes(app: Api, { clock, store, write, guessL
       },
     },
     async (request, reply) => {
-      guessLimiter.refuseIfBlocked(request.caller.keyId);
-      const validate = (db: typeof store.db) => validateCode(db, clock, guessLimiter, request.caller, request.body);
-      if (request.body.dryRun === true) return validate(store.db);
-      return write(request, reply, 200, validate);
+      const { caller, body } = request;
+      guessLimiter.refuseIfBlocked(caller.keyId);
+      if (body.dryRun === true) return validateCode(store.db, clock, guessLimiter, caller, body);
+      try {
+        return await write(request, reply, 200, (trx) => validateCode(trx, clock, countOutside, caller, body));
+      } catch (error) {
+        if (!(error instanceof MissToCount)) throw error;
+      }
+      // An unknown code: counted (and refused past the limit) before it is recorded.
+      await guessLimiter.countMiss(caller.keyId);
+      return write(request, reply, 200, (trx) => validateCode(trx, clock, counted, caller, body));
     },
   );
 

@@ -136,6 +136,23 @@ async function resolveCode(
 }
 
 /**
+ * Thrown inside a validation's write transaction when its code is unknown and the miss has yet to be
+ * counted: the caller counts it outside the transaction (a slow Redis, or PostgreSQL's counter pool,
+ * must never hold SQLite's one writer or a main-pool connection) and validates again.
+ */
+export class MissToCount extends Error {}
+
+/** Guess counting inside a transaction: never there (see MissToCount). */
+export const countOutside: Pick<GuessLimiter, 'countMiss'> = {
+  countMiss: async () => {
+    throw new MissToCount('an unknown code is counted outside the transaction');
+  },
+};
+
+/** The miss of this validation has been counted already. */
+export const counted: Pick<GuessLimiter, 'countMiss'> = { countMiss: async () => {} };
+
+/**
  * Checks a code and, unless it is a dry run, burns it in the same transaction that found it valid,
  * recording the validation and BURNED_VOUCHER with it. A dry run reads only. `db` is the write
  * transaction for a real validation and the plain handle for a dry run. Any refusal thrown (a bad
