@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { stringify as stringifyCsv } from 'csv-stringify';
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { backupSqlite, restoreSqlite } from '../db/backup.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openStore } from '../db/open-store.js';
 import type { Store } from '../db/store.js';
@@ -142,6 +143,32 @@ program
       csv.end();
       await written;
     });
+  });
+
+/** The SQLite file of the configured database; PostgreSQL has its own tools. */
+function sqliteFile(): string {
+  const { storage } = loadConfig();
+  if (storage.engine !== 'sqlite') throw new Error('For PostgreSQL use its own tools (pg_dump and pg_restore, or base backups): see the README');
+  return storage.file;
+}
+
+program
+  .command('backup')
+  .description('copy the SQLite database, consistently, to a new file while it serves')
+  .argument('<file>', 'the new file')
+  .action((file: string) => {
+    const { bytes } = backupSqlite(sqliteFile(), file);
+    console.log(`Backed up to ${file} (${bytes} bytes).`);
+  });
+
+program
+  .command('restore')
+  .description('put a backup in place of the SQLite database (stop the servers first)')
+  .argument('<file>', 'a file made by tessera backup')
+  .action(async (file: string) => {
+    const target = sqliteFile();
+    const { bytes } = await restoreSqlite(file, target);
+    console.log(`Restored ${file} to ${target} (${bytes} bytes).`);
   });
 
 try {
