@@ -1,11 +1,11 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Api, buildApp } from '../src/app.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { openStore } from '../src/db/open-store.js';
 import type { Store } from '../src/db/store.js';
 import { createProgram } from '../src/programs/create-program.js';
-import { GuessLimiter } from '../src/validations/guess-limiter.js';
+import { GuessLimiter, openGuessLimiter } from '../src/validations/guess-limiter.js';
 import {
   TEST_WEBHOOK_SETTINGS,
   type TestApp,
@@ -437,5 +437,21 @@ describe.each(engines)('unknown codes counted outside the write [%s]', (engine) 
     expect(answer).toMatchObject({ valid: false, reason: 'NOT_FOUND', validation: { id: expect.any(String) } });
     const recorded = await store.db.selectFrom('validations').select(['id', 'reason']).where('id', '=', answer.validation.id).execute();
     expect(recorded).toEqual([{ id: answer.validation.id, reason: 'NOT_FOUND' }]);
+  });
+});
+
+describe.each(engines)('the guess counters’ store [%s]', (engine) => {
+  it('leaves no timer behind once closed: a sweep on the closed store would fail later', async () => {
+    const database = await createTestDatabase(engine);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] });
+    try {
+      const limiter = openGuessLimiter({ storage: storageOf(database) });
+      await limiter.ready;
+      await limiter.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+      await database.drop();
+    }
   });
 });

@@ -23,18 +23,34 @@ export interface GuessLimits {
 
 export const DEFAULT_GUESS_LIMITS: GuessLimits = { limit: 30, windowSeconds: 60, blockSeconds: 60 };
 
+const SWEEP_EVERY_MS = 300_000;
+
+/** The store limiters' public `clearExpired(before)`, which the library's type declarations leave out. */
+const clearExpiredOf = (limiter: RateLimiterStoreAbstract) => (before: number) =>
+  (limiter as unknown as { clearExpired(before: number): Promise<unknown> }).clearExpired(before);
+
 /**
  * Throttles code guessing per API key: every NOT_FOUND answer is counted, and a key that gets too
  * many is refused (RATE_LIMITED, with Retry-After) for a while. Counters live where every instance
  * sees them: Redis when configured, else PostgreSQL, else a SQLite file beside the database.
  */
 export class GuessLimiter {
+  private readonly sweep: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly limiter: RateLimiterStoreAbstract,
     private readonly closeStore: () => Promise<void>,
     /** Settles once the counters' store is set up; rejects when it could not be. */
     readonly ready: Promise<void> = Promise.resolve(),
-  ) {}
+    /** Deletes counters that expired an hour ago or more; run every few minutes until closed. */
+    clearExpired?: (before: number) => Promise<unknown>,
+  ) {
+    // Ours rather than the library's own timer, which outlives close() and then fails on a closed store.
+    if (clearExpired) {
+      this.sweep = setInterval(() => clearExpired(Date.now() - 3_600_000).catch(() => {}), SWEEP_EVERY_MS);
+      this.sweep.unref();
+    }
+  }
 
   /** Refuses a key this instance has already seen go over its limit, without asking the store. */
   refuseIfBlocked(keyId: string): void {
@@ -55,6 +71,7 @@ export class GuessLimiter {
   }
 
   close(): Promise<void> {
+    clearInterval(this.sweep);
     return this.closeStore();
   }
 }
@@ -101,8 +118,8 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
     pool.on('error', () => {
       // An idle connection dropped: the pool replaces it.
     });
-    const limiter = new RateLimiterPostgres({ ...common, storeClient: pool, tableName: 'guess_counters', tableCreated: true, clearExpiredByTimeout: true, insuranceLimiter });
-    return new GuessLimiter(limiter, () => pool.end());
+    const limiter = new RateLimiterPostgres({ ...common, storeClient: pool, tableName: 'guess_counters', tableCreated: true, clearExpiredByTimeout: false, insuranceLimiter });
+    return new GuessLimiter(limiter, () => pool.end(), undefined, clearExpiredOf(limiter));
   }
   const { dir, name } = path.parse(storage.file);
   const database = new SQLite(path.join(dir, `${name}.guesses.db`));
@@ -115,13 +132,18 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
   const ready = new Promise<void>((resolve, reject) => {
     const tableCreated = (error?: Error) => (error ? reject(error) : resolve());
     limiter = new RateLimiterSQLite(
-      { ...common, storeClient: database, storeType: 'better-sqlite3', tableName: 'guess_counters', clearExpiredByTimeout: true, insuranceLimiter },
+      { ...common, storeClient: database, storeType: 'better-sqlite3', tableName: 'guess_counters', clearExpiredByTimeout: false, insuranceLimiter },
       tableCreated,
     );
   }).then(() => {
     database.pragma('busy_timeout = 200');
   });
-  return new GuessLimiter(limiter, async () => {
-    database.close();
-  }, ready);
+  return new GuessLimiter(
+    limiter,
+    async () => {
+      database.close();
+    },
+    ready,
+    clearExpiredOf(limiter),
+  );
 }
