@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type TestDatabase, createTestDatabase, engines } from './harness.js';
+import { sql } from 'kysely';
+import { type Response, type TestDatabase, createMember, createTestDatabase, engines, useTestApp } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 
 /**
- * Faults an operator meets in production, against real server processes: the database going away
- * under load. What is acknowledged must be there afterwards, once, and the server must live on.
+ * Faults an operator meets in production: the database going away under load, the disk filling up.
+ * What is acknowledged must be there afterwards, once, and the server must live on.
  */
 describe.runIf(engines.includes('postgres'))('faults [postgres]', () => {
   let database: TestDatabase;
@@ -98,5 +99,42 @@ describe.runIf(engines.includes('postgres'))('faults [postgres]', () => {
     } finally {
       await ledger.end();
     }
+  });
+});
+
+describe('faults [sqlite]', () => {
+  const t = useTestApp('sqlite');
+
+  it('answers 503 while the disk is full, keeps every acknowledged write, reads on, and writes again once there is room', async () => {
+    const { adminKey } = await t.newProgram();
+    const userId = await createMember(t, adminKey);
+    const credit = (i: number) => t.request('POST', `/v1/users/${userId}/points`, { delta: 1, reason: `credit ${'x'.repeat(400)} ${i}` }, { key: adminKey });
+    const pageCount = async () => Number((await sql<{ page_count: number }>`pragma page_count`.execute(t.store.db)).rows[0]!.page_count);
+    // The database may grow by only a few pages: SQLite's own page limit stands for a full disk.
+    await sql.raw(`pragma max_page_count = ${(await pageCount()) + 4}`).execute(t.store.db);
+    const acknowledged: number[] = [];
+    let full: Response | undefined;
+    try {
+      for (let i = 0; i < 2000 && full === undefined; i++) {
+        const response = await credit(i);
+        if (response.status === 201) acknowledged.push(i);
+        else full = response;
+      }
+      expect(full?.status, 'the database never filled up').toBe(503);
+      expect(full!.headers['content-type']).toContain('application/problem+json');
+      expect(full!.body).toMatchObject({ code: 'UNAVAILABLE', detail: expect.stringContaining('retry') });
+      expect(full!.headers['retry-after']).toBeDefined();
+      // Reads go on.
+      const read = await t.request('GET', `/v1/users/${userId}`, undefined, { key: adminKey });
+      expect(read.status).toBe(200);
+      expect(read.body.balance).toBe(acknowledged.length);
+    } finally {
+      // Room again.
+      await sql`pragma max_page_count = 4294967294`.execute(t.store.db);
+    }
+    const after = await credit(-1);
+    expect(after.status).toBe(201);
+    const points = await t.request('GET', `/v1/users/${userId}`, undefined, { key: adminKey });
+    expect(points.body.balance).toBe(acknowledged.length + 1);
   });
 });

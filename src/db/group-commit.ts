@@ -84,8 +84,14 @@ export class GroupCommit<C> {
               c.release(conn);
               results.push({ ok: true, value });
             } catch (error) {
-              c.rollbackToSavepoint(conn);
-              c.release(conn);
+              try {
+                c.rollbackToSavepoint(conn);
+                c.release(conn);
+              } catch {
+                // The error took the whole transaction with it (SQLite rolls back on a full disk or
+                // an I/O error): the batch fails, with the error that ended it.
+                throw error;
+              }
               results.push({ ok: false, error });
             }
           }
