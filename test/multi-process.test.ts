@@ -247,6 +247,39 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     expect(acknowledged.filter((e) => !withEvent.has(e.id)), 'acknowledged credits without their event').toEqual([]);
   });
 
+  it('keeps every acknowledged purchase when the process is killed with SIGKILL mid-traffic, with its debit, voucher, stock and event', async () => {
+    await prepareDatabase();
+    const [server] = await startTogether(1);
+    const reward = await call(server!, 'POST', '/v1/rewards', { name: 'Lunch', pricePoints: 2, codeType: 'ONE_TIME', stock: 1_000_000, incentives: [{ type: 'PERCENTAGE', value: 100 }] });
+    expect(reward.status).toBe(201);
+    const members = [await createMember(server!), await createMember(server!)];
+    for (const userId of members) expect((await call(server!, 'POST', `/v1/users/${userId}/points`, { delta: 1_000_000, reason: 'start' })).status).toBe(201);
+
+    const acknowledged = await killMidTraffic(server!, (l, n) => ({
+      request: call(server!, 'POST', `/v1/users/${members[(l + n) % 2]}/purchases`, { rewardId: reward.body.id }),
+      acknowledged: (r): { purchaseId: string; voucherId: string } | undefined =>
+        r.status === 201 ? { purchaseId: r.body.purchase.id, voucherId: r.body.voucher.id } : undefined,
+    }));
+
+    const next = await startServer(database.url);
+    const store = openStore();
+    const purchases = await store.db.selectFrom('purchases').select(['id', 'voucher_id']).execute();
+    const kept = new Map(purchases.map((p) => [p.id, p.voucher_id]));
+    expect(acknowledged.filter((a) => kept.get(a.purchaseId) !== a.voucherId), 'acknowledged purchases missing after kill -9').toEqual([]);
+    // Whatever committed committed whole: a debit, a voucher and an event per purchase, the stock down by one each.
+    const count = async (table: 'vouchers' | 'events' | 'ledger_entries', where: [string, string]) =>
+      Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where(where[0] as never, '=', where[1] as never).executeTakeFirstOrThrow()).n);
+    expect(await count('vouchers', ['reward_id', reward.body.id])).toBe(purchases.length);
+    expect(await count('events', ['type', 'PURCHASED_REWARD'])).toBe(purchases.length);
+    expect(await count('ledger_entries', ['kind', 'PURCHASE'])).toBe(purchases.length);
+    const stock = (await call(next, 'GET', `/v1/rewards/${reward.body.id}`)).body.stock;
+    expect(stock).toBe(1_000_000 - purchases.length);
+    for (const userId of members) {
+      const ledger = await readLedger(next, userId);
+      expect(ledger.balance).toBe(sum(ledger.entries.map((e) => e.delta)));
+    }
+  });
+
   it('keeps every acknowledged burn when the process is killed with SIGKILL mid-traffic, and never burns one twice', async () => {
     await prepareDatabase();
     const [server] = await startTogether(1);
