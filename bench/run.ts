@@ -9,12 +9,16 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import SQLite from 'better-sqlite3';
 import { rawPostgres, rawPostgresBurn, rawSqlite, rawSqliteBurn } from './raw-storage.js';
+import type { Storage } from '../src/config.js';
+import { NEIGHBOUR_SECONDS, benchNeighbours } from './neighbours.js';
 import { UPLOAD_CODES, memoryOf, rawPostgresCopy, rawSqliteBulkLoad, uploadToServer, writeCodesFile } from './upload.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 /** BENCH_ONLY=validations runs only the validation rows (and skips SQLite relaxed); BENCH_ONLY=uploads only the uploads. */
 const VALIDATIONS_ONLY = process.env.BENCH_ONLY === 'validations';
 const UPLOADS_ONLY = process.env.BENCH_ONLY === 'uploads';
+/** BENCH_ONLY=neighbours runs only the noisy neighbour rows. */
+const NEIGHBOURS_ONLY = process.env.BENCH_ONLY === 'neighbours';
 const ADMIN_KEY = 'tsk_bench_admin_key_0123456789abcdef';
 const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(import.meta.dirname, '..');
@@ -256,6 +260,60 @@ async function benchUploads(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** One program's till beside another program's upload, reports and webhooks, on one server. */
+async function benchNeighbour(label: string, databaseUrl: string, storage: Storage, codesFile: string): Promise<void> {
+  const { url, child } = await start(['dist/main.js'], {
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    TESSERA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+    TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true',
+  });
+  progress(`${label}: a till alone, then beside a noisy program`);
+  const call = async (key: string, method: string, pathName: string, body?: unknown) => {
+    const response = await fetch(`${url}${pathName}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return response.json() as Promise<any>;
+  };
+  const { alone, beside, noise } = await benchNeighbours(url, storage, codesFile, call);
+  rows.push({ scenario: `${label}: a till's dry runs, alone`, connections: 1, rate: alone.count / NEIGHBOUR_SECONDS, p50: round(alone.p50), p99: round(alone.p99) });
+  rows.push({
+    scenario: `${label}: the same till beside another program's ${noise}`,
+    connections: 1,
+    rate: beside.count / NEIGHBOUR_SECONDS,
+    p50: round(beside.p50),
+    p99: round(beside.p99),
+    note: `p99 ${(beside.p99 / alone.p99).toFixed(1)}× alone; target 1.5×`,
+  });
+  await stop(child);
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+async function benchNeighbourServers(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-neighbours-'));
+  const codesFile = writeCodesFile(dir);
+  const file = path.join(dir, 'neighbours.db');
+  await benchNeighbour('SQLite strict', `file:${file}`, { engine: 'sqlite', file }, codesFile);
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  try {
+    await admin.connect();
+    const name = `tessera_bench_neighbours_${Date.now()}`;
+    await admin.query(`create database ${name}`);
+    const dbUrl = new URL(PG_ADMIN_URL);
+    dbUrl.pathname = `/${name}`;
+    await benchNeighbour('PostgreSQL strict', dbUrl.toString(), { engine: 'postgres', url: dbUrl.toString() }, codesFile);
+    await admin.query(`drop database ${name} with (force)`);
+  } catch (error) {
+    console.warn(`PostgreSQL neighbours skipped: ${(error as Error).message}`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 async function main() {
   console.log(`Tessera benchmark: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${DURATION_S} s per run\n`);
 
@@ -266,8 +324,8 @@ async function main() {
   }
   await stop(bare.child);
 
-  if (UPLOADS_ONLY) {
-    await benchUploads();
+  if (UPLOADS_ONLY || NEIGHBOURS_ONLY) {
+    await (UPLOADS_ONLY ? benchUploads() : benchNeighbourServers());
     printTable();
     return;
   }
@@ -301,6 +359,7 @@ async function main() {
     await admin.end().catch(() => {});
   }
   if (!VALIDATIONS_ONLY) await benchUploads();
+  if (!VALIDATIONS_ONLY) await benchNeighbourServers();
   printTable();
 }
 
