@@ -83,10 +83,17 @@ export async function benchNeighbours(url: string, storage: Storage, codesFile: 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  const noise = [reader(), crediting(), uploadToServer(url, noisy!.adminKey, pool.id, codesFile).then(() => undefined)];
+  // BENCH_NOISE=upload, webhooks or reports makes only that noise, to tell which one costs the till.
+  const only = process.env.BENCH_NOISE ?? 'all';
+  const noise = [
+    ...(only === 'all' || only === 'reports' ? [reader()] : []),
+    ...(only === 'all' || only === 'webhooks' ? [crediting()] : []),
+    ...(only === 'all' || only === 'upload' ? [uploadToServer(url, noisy!.adminKey, pool.id, codesFile).then(() => undefined)] : []),
+  ];
   const beside = await till(url, pos, codes);
   running = false;
   await Promise.allSettled(noise);
   receiver.close();
-  return { alone, beside, noise: `${reads} report reads, ${credits} credits to ${WEBHOOKS} webhooks each, a ${(codesFile.match(/codes-(\d+)/)?.[1] ?? '?')}-code upload` };
+  const upload = only === 'all' || only === 'upload' ? `, a ${Number(codesFile.match(/codes-(\d+)/)?.[1] ?? 0).toLocaleString('en-US')}-code upload` : '';
+  return { alone, beside, noise: `${reads} report reads, ${credits} credits to ${WEBHOOKS} webhooks each${upload}` };
 }

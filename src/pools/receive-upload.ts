@@ -22,8 +22,14 @@ import {
 import { type UploadFormat, readUpload } from './upload-formats.js';
 import { type InvalidReason, type UploadReport, count } from './upload-report.js';
 
-/** Codes written per transaction: enough to amortise a commit, few enough to keep others waiting briefly. */
-const BATCH = 10_000;
+/**
+ * Codes written per transaction: enough to amortise a commit, few enough to keep others waiting
+ * briefly. On SQLite a batch also holds the one connection, so every other program's reads wait for
+ * it: 1,000 codes hold it about 40 ms where 10,000 held it 350 ms (another program's till p99 beside
+ * a million-code upload: 42 ms instead of 359 ms), for a third less upload speed. PostgreSQL holds
+ * nobody but the upload.
+ */
+const BATCH = { sqlite: 1_000, postgres: 10_000 } as const;
 /**
  * Codes gathered before their batches are written; on SQLite, sorted by normal form first. Random
  * codes land all over the register's index, and each SQLite commit writes every index page it
@@ -150,7 +156,8 @@ export async function receiveUpload(
   const writeSpan = async (span: UploadEntry[]) => {
     // Stable: lines of one normal form keep their order, so the first of them is the one added.
     if (store.engine === 'sqlite') span.sort(byNormalForm);
-    for (let start = 0; start < span.length; start += BATCH) await write(span.slice(start, start + BATCH));
+    const batch = BATCH[store.engine];
+    for (let start = 0; start < span.length; start += batch) await write(span.slice(start, start + batch));
   };
   try {
     let span: UploadEntry[] = [];
