@@ -58,7 +58,14 @@ export async function runServer(config: Readonly<Config> = loadConfig()): Promis
   app.addHook('preClose', async () => dispatcher?.stop());
   await app.listen({ port: config.port, host: config.host });
   dispatcher = startDispatcher(store, clock, config.webhooks, app.log);
+  printAddresses(app.listeningOrigin);
   return app;
+}
+
+function printAddresses(origin: string): void {
+  // A server listening on every interface is reached on this machine at 127.0.0.1.
+  const base = origin.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
+  process.stdout.write(`\n  Tessera is serving at ${base}\n  Console:  ${base}/console\n  API docs: ${base}/docs\n\n`);
 }
 
 function printFirstKey(programId: string, key: string): void {

@@ -14,6 +14,8 @@ const HIDDEN = { hide: true };
  * file (hashed assets, cached for good) or a 404.
  */
 export async function registerConsole(app: FastifyInstance, root: string = CONSOLE_ROOT): Promise<void> {
+  // Someone who opens the server's address in a browser lands in the console.
+  app.get('/', { schema: HIDDEN }, async (_request, reply) => reply.redirect('/console'));
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     const notBuilt = async (_request: unknown, reply: FastifyReply) =>
       reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run npm run build.\n');

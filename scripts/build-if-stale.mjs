@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs before `npm start`: builds only when a source is newer than the last build, so a start on a
+// built tree costs a few milliseconds of looking instead of a whole build. `npm install` builds too.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const STAMP = path.join(root, 'dist', '.built');
+const SOURCES = ['src', 'console', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+
+/** The newest modification time under `entry` (node_modules and build output aside). */
+function newest(entry) {
+  const stat = fs.statSync(entry, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = stat.mtimeMs;
+  for (const name of fs.readdirSync(entry)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    latest = Math.max(latest, newest(path.join(entry, name)));
+  }
+  return latest;
+}
+
+const built = fs.statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+const changed = Math.max(...SOURCES.map((source) => newest(path.join(root, source))));
+if (changed > built) {
+  process.stderr.write('Sources changed since the last build: building first.\n');
+  const { status } = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  process.exit(status ?? 1);
+}
