@@ -58,6 +58,26 @@ describeEachEngine('operations', (t) => {
       expect(response.body).toMatchObject({ status: 404, code: 'NOT_FOUND', title: expect.any(String), type: expect.any(String) });
     });
 
+    it('says what it wants: the accepted content types on a 415, the limit on a 413, the member holding an externalId on a 409', async () => {
+      const { adminKey } = await t.newProgram();
+      const userId = await createMember(t, adminKey, 'crm-taken');
+      const json = await t.request('POST', '/v1/users', undefined, { key: adminKey, payload: '<user/>', contentType: 'application/xml' });
+      expect(json.status).toBe(415);
+      expect(json.body.detail).toContain('send the body as application/json');
+      const reward = await t.request('POST', '/v1/rewards', { name: 'Pool', pricePoints: 1, codeType: 'POOL', incentives: [] }, { key: adminKey });
+      const upload = await t.request('POST', `/v1/rewards/${reward.body.id}/codes`, undefined, { key: adminKey, payload: '<codes/>', contentType: 'application/xml' });
+      expect(upload.status).toBe(415);
+      expect(upload.body.detail).toContain('send the body as text/plain, text/csv, application/json');
+      const large = await t.request('POST', '/v1/users', undefined, { key: adminKey, payload: JSON.stringify({ externalId: 'x'.repeat(70_000) }) });
+      expect(large.status).toBe(413);
+      expect(large.body.detail).toContain('larger than 65536 bytes');
+      expect(large.body.detail).toContain('TESSERA_BODY_LIMIT_BYTES');
+      const taken = await t.request('POST', '/v1/users', { externalId: 'crm-taken' }, { key: adminKey });
+      expect(taken.status).toBe(409);
+      expect(taken.body.detail).toContain(userId);
+      expect(taken.body.errors).toEqual([{ path: '/body/externalId', message: `is already taken by ${userId}` }]);
+    });
+
     it('never shows internals in a 5xx', async () => {
       const { adminKey } = await t.newProgram();
       const userId = await createMember(t, adminKey);

@@ -164,6 +164,8 @@ describe('webhook rules', () => {
       expect(urlProblem(url, false), url).not.toBeNull();
       expect(urlProblem(url, true), url).toBeNull();
     }
+    expect(urlProblem('http://10.1.2.3/', false)).toContain('TESSERA_WEBHOOK_ALLOW_PRIVATE=true');
+    expect(urlProblem('http://localhost/', false)).toContain('TESSERA_WEBHOOK_ALLOW_PRIVATE=true');
     expect(urlProblem('https://hooks.example.com/tessera', false)).toBeNull();
     expect(urlProblem('http://93.184.216.34/', false)).toBeNull();
   });

@@ -10,11 +10,6 @@ interface Mapped {
   headers?: Record<string, string> | undefined;
 }
 
-const BY_FASTIFY_CODE: Partial<Record<string, ErrorCode>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-};
-
 const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
@@ -27,8 +22,14 @@ const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   503: 'UNAVAILABLE',
 };
 
+/** The content types a route reads: those its body schema names, else JSON. */
+function acceptedTypes(request: FastifyRequest): string {
+  const body = request.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined;
+  return Object.keys(body?.content ?? { 'application/json': true }).join(', ');
+}
+
 /** Every error becomes a problem+json answer here, and only here. */
-function mapError(error: FastifyError & { code?: string }): Mapped {
+function mapError(error: FastifyError & { code?: string }, request: FastifyRequest): Mapped {
   if (error instanceof AppError) {
     return { code: error.code, detail: error.detail, errors: error.errors, headers: error.headers };
   }
@@ -46,8 +47,12 @@ function mapError(error: FastifyError & { code?: string }): Mapped {
   if (databaseUnavailable(error)) {
     return { code: 'UNAVAILABLE', detail: 'The database cannot serve this request right now; retry shortly', headers: { 'retry-after': '1' } };
   }
-  const byCode = error.code ? BY_FASTIFY_CODE[error.code] : undefined;
-  if (byCode) return { code: byCode, detail: error.message };
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', detail: `${error.message}; send the body as ${acceptedTypes(request)}` };
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { code: 'PAYLOAD_TOO_LARGE', detail: `The body is larger than ${request.server.initialConfig.bodyLimit} bytes, the most this server reads (TESSERA_BODY_LIMIT_BYTES)` };
+  }
   // Fastify's own 4xx errors (bad URL, bad content length, …) carry safe messages.
   const status = error.statusCode ?? 500;
   const byStatus = status >= 400 && status < 500 ? BY_STATUS[status] ?? 'VALIDATION_FAILED' : undefined;
@@ -63,7 +68,7 @@ export function sendProblem(reply: FastifyReply, mapped: Mapped) {
 
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const mapped = mapError(error);
+    const mapped = mapError(error, request);
     if (mapped.code === 'INTERNAL' || mapped.code === 'UNAVAILABLE') {
       request.log.error({ err: error }, 'request failed');
       // The details stay in the log; the caller gets the request id to quote.

@@ -28,8 +28,15 @@ export async function createUser(db: Db, clock: Clock, programId: string, input:
     .returningAll()
     .executeTakeFirst();
   if (!row) {
-    throw new AppError('CONFLICT', `A user with externalId "${input.externalId}" already exists`, [
-      { path: '/body/externalId', message: 'is already taken' },
+    const existing = await db
+      .selectFrom('users')
+      .select('id')
+      .where('program_id', '=', programId)
+      .where('external_id', '=', input.externalId)
+      .executeTakeFirst();
+    const who = existing ? ` (${existing.id})` : '';
+    throw new AppError('CONFLICT', `A member with externalId "${input.externalId}" already exists${who}`, [
+      { path: '/body/externalId', message: `is already taken by ${existing?.id ?? 'another member'}` },
     ]);
   }
   return toUserView(row);

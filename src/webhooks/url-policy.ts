@@ -18,10 +18,13 @@ export function urlProblem(raw: string, allowPrivate: boolean): string | null {
   if (url.username || url.password) return 'must not carry credentials';
   if (allowPrivate) return null;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this machine';
-  if (isIP(host) && !isPublic(host)) return 'must not point at a private, loopback or reserved address';
+  if (host === 'localhost' || host.endsWith('.localhost')) return `must not point at this machine ${ALLOWING}`;
+  if (isIP(host) && !isPublic(host)) return `must not point at a private, loopback or reserved address ${ALLOWING}`;
   return null;
 }
+
+/** How an operator allows what is refused, for local development. */
+const ALLOWING = '(the server allows it with TESSERA_WEBHOOK_ALLOW_PRIVATE=true, for local development)';
 
 const isPublic = (address: string): boolean => {
   const parsed = ipaddr.process(address);
