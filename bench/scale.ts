@@ -129,7 +129,9 @@ const KINDS: Kind[] = [
   { name: 'GET /v1/rewards/{id}/codes/summary (POOL)', request: (p) => ['GET', `/v1/rewards/${p.poolRewardId}/codes/summary`] },
   { name: 'GET /v1/users?externalId=', request: (p, i) => ['GET', `/v1/users?externalId=${nth(p.users, i).externalId}`], check: (b) => (b.data.length === 1 ? undefined : 'not found') },
   { name: 'GET /v1/users/{id}', request: (p, i) => ['GET', `/v1/users/${nth(p.users, i).id}`] },
-  { name: 'GET /v1/users/{id}/points', request: (p, i) => ['GET', `/v1/users/${nth(p.users, i).id}/points`] },
+  // Member histories a page of 5: a large program's members have more history than fills a page, a
+  // small one's fewer, and a longer page is more to send, not more to find.
+  { name: 'GET /v1/users/{id}/points (a page of 5)', request: (p, i) => ['GET', `/v1/users/${nth(p.users, i).id}/points?limit=5`] },
   { name: 'GET /v1/vouchers', request: () => ['GET', '/v1/vouchers'] },
   { name: 'GET /v1/vouchers?userId=', request: (p, i) => ['GET', `/v1/vouchers?userId=${nth(p.users, i).id}`] },
   { name: 'GET /v1/vouchers?rewardId=', request: (p, i) => ['GET', `/v1/vouchers?rewardId=${nth(p.rewardIds, i)}`] },
@@ -144,7 +146,7 @@ const KINDS: Kind[] = [
   { name: 'GET /v1/vouchers/lookup?code=', request: (p, i) => ['GET', `/v1/vouchers/lookup?code=${encodeURIComponent(nth(p.dryRunCodes, i))}`] },
   { name: 'GET /v1/events', request: () => ['GET', '/v1/events'] },
   { name: 'GET /v1/events?type=PURCHASE_REFUNDED', request: () => ['GET', '/v1/events?type=PURCHASE_REFUNDED'] },
-  { name: 'GET /v1/events?userId=', request: (p, i) => ['GET', `/v1/events?userId=${nth(p.users, i).id}`] },
+  { name: 'GET /v1/events?userId= (a page of 5)', request: (p, i) => ['GET', `/v1/events?userId=${nth(p.users, i).id}&limit=5`] },
   { name: 'GET /v1/events, second page (cursor)', request: (p) => ['GET', `/v1/events?cursor=${p.eventsCursor}`] },
   { name: 'GET /v1/webhooks', request: () => ['GET', '/v1/webhooks'] },
   { name: 'GET /v1/api-keys', request: () => ['GET', '/v1/api-keys'] },
