@@ -34,6 +34,24 @@ interface Row {
 const rows: Row[] = [];
 const progress = (message: string) => process.stderr.write(`  … ${message}\n`);
 
+/** Runs `task` on a new PostgreSQL database, dropped after; without PostgreSQL, says so and skips it. */
+async function inPostgresDatabase(what: string, task: (url: string) => Promise<void>): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  try {
+    await admin.connect();
+    const name = `tessera_bench_${what}_${Date.now()}`;
+    await admin.query(`create database ${name}`);
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${name}`;
+    await task(url.toString());
+    await admin.query(`drop database ${name} with (force)`);
+  } catch (error) {
+    console.warn(`PostgreSQL ${what} skipped: ${(error as Error).message}`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -240,23 +258,12 @@ async function benchUploads(): Promise<void> {
   await benchUpload('SQLite strict', `file:${path.join(dir, 'upload.db')}`, codesFile, sqliteCeiling);
   // A tenth of the codes, on a fresh server: its peak memory beside the full upload's shows memory does not grow with the upload.
   await benchUpload('SQLite strict', `file:${path.join(dir, 'upload-small.db')}`, writeCodesFile(dir, UPLOAD_CODES / 10), sqliteCeiling);
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  try {
-    await admin.connect();
+  await inPostgresDatabase('uploads', async (url) => {
     progress('raw PostgreSQL COPY');
     const pgCeiling = await rawPostgresCopy(PG_ADMIN_URL, codesFile);
     rows.push({ scenario: `ceiling: raw pg COPY of ${UPLOAD_CODES.toLocaleString('en-US')} codes (one transaction)`, connections: 1, rate: pgCeiling });
-    const name = `tessera_bench_upload_${Date.now()}`;
-    await admin.query(`create database ${name}`);
-    const dbUrl = new URL(PG_ADMIN_URL);
-    dbUrl.pathname = `/${name}`;
-    await benchUpload('PostgreSQL strict', dbUrl.toString(), codesFile, pgCeiling);
-    await admin.query(`drop database ${name} with (force)`);
-  } catch (error) {
-    console.warn(`PostgreSQL uploads skipped: ${(error as Error).message}`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
+    await benchUpload('PostgreSQL strict', url, codesFile, pgCeiling);
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -297,20 +304,7 @@ async function benchNeighbourServers(): Promise<void> {
   const codesFile = writeCodesFile(dir);
   const file = path.join(dir, 'neighbours.db');
   await benchNeighbour('SQLite strict', `file:${file}`, { engine: 'sqlite', file }, codesFile);
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  try {
-    await admin.connect();
-    const name = `tessera_bench_neighbours_${Date.now()}`;
-    await admin.query(`create database ${name}`);
-    const dbUrl = new URL(PG_ADMIN_URL);
-    dbUrl.pathname = `/${name}`;
-    await benchNeighbour('PostgreSQL strict', dbUrl.toString(), { engine: 'postgres', url: dbUrl.toString() }, codesFile);
-    await admin.query(`drop database ${name} with (force)`);
-  } catch (error) {
-    console.warn(`PostgreSQL neighbours skipped: ${(error as Error).message}`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
+  await inPostgresDatabase('neighbours', (url) => benchNeighbour('PostgreSQL strict', url, { engine: 'postgres', url }, codesFile));
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -341,23 +335,12 @@ async function main() {
   if (!VALIDATIONS_ONLY) await benchServer('SQLite relaxed', `file:${path.join(dir, 'relaxed.db')}`, 'relaxed');
   fs.rmSync(dir, { recursive: true, force: true });
 
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  try {
-    await admin.connect();
-    const name = `tessera_bench_${Date.now()}`;
-    await admin.query(`create database ${name}`);
-    const dbUrl = new URL(PG_ADMIN_URL);
-    dbUrl.pathname = `/${name}`;
-    rows.push({ scenario: 'ceiling: raw pg credit, pool 8', connections: 32, rate: await rawPostgres(dbUrl.toString(), 32, 8) });
+  await inPostgresDatabase('requests', async (url) => {
+    rows.push({ scenario: 'ceiling: raw pg credit, pool 8', connections: 32, rate: await rawPostgres(url, 32, 8) });
     rows.push({ scenario: 'ceiling: raw pg burn, pool 8', connections: 32, rate: await rawPostgresBurn(PG_ADMIN_URL, 32, 8) });
     rows.push({ scenario: 'ceiling: raw pg burn, 1 connection', connections: 1, rate: await rawPostgresBurn(PG_ADMIN_URL, 1, 1) });
-    await benchServer('PostgreSQL strict', dbUrl.toString(), 'strict');
-    await admin.query(`drop database ${name} with (force)`);
-  } catch (error) {
-    console.warn(`PostgreSQL skipped: ${(error as Error).message}`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
+    await benchServer('PostgreSQL strict', url, 'strict');
+  });
   if (!VALIDATIONS_ONLY) await benchUploads();
   if (!VALIDATIONS_ONLY) await benchNeighbourServers();
   printTable();

@@ -2,24 +2,10 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type Api, buildApp } from '../src/app.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import type { Store } from '../src/db/store.js';
-import { createProgram } from '../src/programs/create-program.js';
 import { openGuessLimiter } from '../src/validations/guess-limiter.js';
+import { boughtBy, newReward } from './fixtures.js';
 import { sql } from 'kysely';
-import {
-  type Response,
-  TEST_WEBHOOK_SETTINGS,
-  type TestDatabase,
-  TestClock,
-  createMember,
-  createTestDatabase,
-  engines,
-  openTestStore,
-  storageOf,
-  useTestApp,
-} from './harness.js';
+import { type Response, type TestDatabase, createKey, createMember, createTestDatabase, engines, storageOf, useTestApp } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 
 /**
@@ -157,69 +143,46 @@ describe('faults [sqlite]', () => {
 });
 
 describe.runIf(inject('redisUrl') !== null)('faults [Redis for the guess counters]', () => {
-  let database: TestDatabase;
-  let store: Store;
-  let app: Api;
-  let proxy: net.Server;
+  // Redis reached through a proxy this test can cut, as a Redis restart or a network split would.
+  const redis = new URL(inject('redisUrl') ?? 'redis://127.0.0.1:6379');
   const sockets = new Set<net.Socket>();
-
-  beforeAll(async () => {
-    // Redis reached through a proxy this test can cut, as a Redis restart or a network split would.
-    const redis = new URL(inject('redisUrl')!);
-    proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(redis.port || 6379), redis.hostname);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => {});
-        socket.on('close', () => sockets.delete(socket));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    database = await createTestDatabase('sqlite');
-    store = openTestStore(database);
-    await migrateToLatest(store);
-    app = await buildApp({
-      store,
-      clock: new TestClock(),
-      config: { bodyLimitBytes: 65_536, uploadLimitBytes: 65_536, uploadIdleMs: 30_000, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS },
-      guessLimiter: openGuessLimiter({
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(redis.port || 6379), redis.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const cutRedis = () => {
+    proxy.close();
+    for (const socket of sockets) socket.destroy();
+  };
+  beforeAll(() => new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve)));
+  afterAll(cutRedis);
+  const t = useTestApp('sqlite', {
+    guessLimiter: (database) =>
+      openGuessLimiter({
         storage: storageOf(database),
         redisUrl: `redis://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
         limits: { limit: 5, windowSeconds: 60, blockSeconds: 60 },
       }),
-    });
-  });
-
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    proxy?.close();
-    await app?.close();
-    await store?.close();
-    await database?.drop();
   });
 
   it('keeps validating while Redis is away, and still refuses a key that guesses too often', async () => {
-    const { adminKey } = await store.write((trx) => createProgram(trx, new TestClock(), 'Redis away'));
-    const call = (key: string, url: string, body: unknown) =>
-      app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-    const created = async (key: string, url: string, body: unknown) => JSON.parse((await call(key, url, body)).body);
-    const reward = await created(adminKey, '/v1/rewards', { name: 'Tea', pricePoints: 0, codeType: 'ONE_TIME', incentives: [{ type: 'PERCENTAGE', value: 100 }] });
-    const member = (await created(adminKey, '/v1/users', { externalId: 'redis-away' })).id as string;
+    const { adminKey } = await t.newProgram();
+    const reward = await newReward(t, adminKey, { pricePoints: 0 });
     const codes: string[] = [];
-    for (let i = 0; i < 3; i++) codes.push((await created(adminKey, `/v1/users/${member}/purchases`, { rewardId: reward.id })).voucher.code);
-    const pos = (await created(adminKey, '/v1/api-keys', { role: 'pos', name: 'till' })).key as string;
-    const validate = async (code: string) => {
-      const response = await call(pos, '/v1/voucher-validations', { code });
-      return { status: response.statusCode, body: JSON.parse(response.body) };
-    };
+    for (let i = 0; i < 2; i++) codes.push((await boughtBy(t, adminKey, reward)).voucher.code);
+    const pos = await createKey(t, adminKey, 'pos');
+    const validate = (code: string) => t.request('POST', '/v1/voucher-validations', { code }, { key: pos.key });
 
     expect((await validate('NOT-A-CODE-1')).body.reason).toBe('NOT_FOUND');
     expect((await validate(codes[0]!)).body).toMatchObject({ valid: true, burned: true });
 
     // Redis goes away: every connection to it is cut and no new one is let through.
-    proxy.close();
-    for (const socket of sockets) socket.destroy();
+    cutRedis();
 
     expect((await validate(codes[1]!)).body).toMatchObject({ valid: true, burned: true });
     const misses = [];

@@ -13,7 +13,7 @@ import type { Store } from '../src/db/store.js';
 import { createProgram } from '../src/programs/create-program.js';
 import type { Storage } from '../src/config.js';
 import type { WebhookSettings } from '../src/webhooks/webhook.js';
-import { DEFAULT_GUESS_LIMITS, type GuessLimits, openGuessLimiter } from '../src/validations/guess-limiter.js';
+import { DEFAULT_GUESS_LIMITS, type GuessLimiter, type GuessLimits, openGuessLimiter } from '../src/validations/guess-limiter.js';
 
 /** The engines this run covers: SQLite always, PostgreSQL when reachable. */
 export const engines: Engine[] = inject('postgresAdminUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -73,8 +73,8 @@ export function storageOf(database: TestDatabase): Storage {
   return database.engine === 'sqlite' ? { engine: 'sqlite', file: database.url.slice('file:'.length) } : { engine: 'postgres', url: database.url };
 }
 
-export function openTestStore(database: TestDatabase, options: StoreOptions = {}): Store {
-  return openStore({ storage: storageOf(database), durability: 'strict', pgPoolSize: 8 }, options);
+export function openTestStore(database: TestDatabase, options: StoreOptions = {}, pgPoolSize = 8): Store {
+  return openStore({ storage: storageOf(database), durability: 'strict', pgPoolSize }, options);
 }
 
 export interface Response {
@@ -103,27 +103,31 @@ export interface TestApp {
   request(method: string, url: string, body?: unknown, options?: RequestOptions): Promise<Response>;
 }
 
-/**
- * Builds an app for this describe block's engine before its tests and tears it down after.
- * `storeOptions` reach the app's store (an observer of its statements, say); `config` overrides the
- * app's settings.
- */
-export function useTestApp(
-  engine: Engine,
-  guessLimits: GuessLimits = DEFAULT_GUESS_LIMITS,
-  storeOptions: StoreOptions = {},
-  config: Partial<AppOptions['config']> = {},
-): TestApp {
+export interface TestAppOptions {
+  guessLimits?: GuessLimits;
+  /** Reach the app's store: an observer of its statements, say. */
+  storeOptions?: StoreOptions;
+  /** PostgreSQL connections of the app's store (8 unless said). */
+  pgPoolSize?: number;
+  /** Overrides of the app's settings. */
+  config?: Partial<AppOptions['config']>;
+  /** The guess counters, when not the usual ones beside the database (`guessLimits` then does not apply). */
+  guessLimiter?: (database: TestDatabase) => GuessLimiter;
+}
+
+/** Builds an app for this describe block's engine before its tests and tears it down after. */
+export function useTestApp(engine: Engine, options: TestAppOptions = {}): TestApp {
+  const { guessLimits = DEFAULT_GUESS_LIMITS, storeOptions = {}, pgPoolSize, config = {} } = options;
   const t = { engine, clock: new TestClock() } as TestApp;
   beforeAll(async () => {
     t.database = await createTestDatabase(engine);
-    t.store = openTestStore(t.database, storeOptions);
+    t.store = openTestStore(t.database, storeOptions, pgPoolSize);
     await migrateToLatest(t.store);
     t.app = await buildApp({
       store: t.store,
       clock: t.clock,
       config: { bodyLimitBytes: 65_536, uploadLimitBytes: 8_388_608, uploadIdleMs: 30_000, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS, ...config },
-      guessLimiter: openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
+      guessLimiter: options.guessLimiter?.(t.database) ?? openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
     });
     await t.app.ready();
   });

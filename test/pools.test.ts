@@ -1435,7 +1435,7 @@ describe.each(engines)('a server process refusing uploads [%s]', (engine) => {
 });
 
 describe.each(engines)('a stalled upload [%s]', (engine) => {
-  const t = useTestApp(engine, undefined, {}, { uploadIdleMs: 1_500 });
+  const t = useTestApp(engine, { config: { uploadIdleMs: 1_500 } });
 
   it('is given up once its sender has sent nothing for TESSERA_UPLOAD_IDLE_SECONDS, and the next upload of its program goes ahead', async () => {
     const { programId, adminKey } = await t.newProgram();

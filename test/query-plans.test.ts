@@ -238,9 +238,11 @@ async function openChecker(engine: Engine, t: { database: Parameters<typeof stor
 describe.each(engines)('query plans [%s]', (engine) => {
   let recording: string | null = null;
   const recorded: Recorded[] = [];
-  const t = useTestApp(engine, DEFAULT_GUESS_LIMITS, {
-    onQuery: (sql, parameters) => {
-      if (recording !== null) recorded.push({ sql, parameters, request: recording });
+  const t = useTestApp(engine, {
+    storeOptions: {
+      onQuery: (sql, parameters) => {
+        if (recording !== null) recorded.push({ sql, parameters, request: recording });
+      },
     },
   });
   let seed: Seed;

@@ -1,24 +1,7 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Api, buildApp } from '../src/app.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { openStore } from '../src/db/open-store.js';
-import type { Store } from '../src/db/store.js';
-import { createProgram } from '../src/programs/create-program.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { GuessLimiter, openGuessLimiter } from '../src/validations/guess-limiter.js';
-import {
-  TEST_WEBHOOK_SETTINGS,
-  type TestApp,
-  type TestDatabase,
-  TestClock,
-  createKey,
-  createMember,
-  createTestDatabase,
-  describeEachEngine,
-  engines,
-  storageOf,
-  useTestApp,
-} from './harness.js';
+import { type TestApp, createKey, createMember, createTestDatabase, describeEachEngine, engines, storageOf, useTestApp } from './harness.js';
 import { boughtBy, countRows, newReward } from './fixtures.js';
 
 const DAY = 86_400_000;
@@ -340,7 +323,7 @@ describeEachEngine('voucher validations', (t) => {
 });
 
 describe.each(engines)('guessing defence [%s]', (engine) => {
-  const t = useTestApp(engine, { limit: 3, windowSeconds: 60, blockSeconds: 30 });
+  const t = useTestApp(engine, { guessLimits: { limit: 3, windowSeconds: 60, blockSeconds: 30 } });
 
   it('refuses a key after too many unknown codes (429, Retry-After), dry runs included; other keys carry on', async () => {
     const { programId, adminKey, pos, voucher } = await setup(t);
@@ -373,69 +356,49 @@ describe.each(engines)('guessing defence [%s]', (engine) => {
 });
 
 describe.each(engines)('unknown codes counted outside the write [%s]', (engine) => {
-  let database: TestDatabase;
-  let store: Store;
-  let app: Api;
-  let release: () => void;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   let waiting = 0;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    // One connection on PostgreSQL: a validation holding it while it counts would stop every other write.
-    store = openStore({ storage: storageOf(database), durability: 'strict', pgPoolSize: 1 });
-    await migrateToLatest(store);
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // The counters' store (Redis, say) answering slowly: it answers once released.
-    class SlowCounters extends RateLimiterMemory {
-      // What the store limiters (Redis, PostgreSQL, SQLite) have and the memory one lacks.
-      getInMemoryBlockMsBeforeExpire() {
-        return 0;
-      }
-
-      override async consume(key: string | number, points?: number) {
-        waiting++;
-        await gate;
-        return super.consume(key, points);
-      }
+  // The counters' store (Redis, say) answering slowly: it answers once released.
+  class SlowCounters extends RateLimiterMemory {
+    // What the store limiters (Redis, PostgreSQL, SQLite) have and the memory one lacks.
+    getInMemoryBlockMsBeforeExpire() {
+      return 0;
     }
-    const guessLimiter = new GuessLimiter(new SlowCounters({ keyPrefix: 'slow', points: 30, duration: 60 }) as never, async () => {});
-    app = await buildApp({
-      store,
-      clock: new TestClock(),
-      config: { bodyLimitBytes: 65_536, uploadLimitBytes: 65_536, uploadIdleMs: 30_000, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS },
-      guessLimiter,
-    });
-  });
 
-  afterAll(async () => {
-    release?.();
-    await app?.close();
-    await store?.close();
-    await database?.drop();
+    override async consume(key: string | number, points?: number) {
+      waiting++;
+      await gate;
+      return super.consume(key, points);
+    }
+  }
+  // One connection on PostgreSQL: a validation holding it while it counts would stop every other write.
+  const t = useTestApp(engine, {
+    pgPoolSize: 1,
+    guessLimiter: () => new GuessLimiter(new SlowCounters({ keyPrefix: 'slow', points: 30, duration: 60 }) as never, async () => {}),
   });
+  afterAll(() => release());
 
   it('goes on writing while a slow counter answers an unknown code, then records the NOT_FOUND', async () => {
-    const { adminKey } = await store.write((trx) => createProgram(trx, new TestClock(), 'Slow counters'));
-    const call = (key: string, url: string, body: unknown) =>
-      app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-    const pos = JSON.parse((await call(adminKey, '/v1/api-keys', { role: 'pos', name: 'till' })).body).key as string;
-    const member = JSON.parse((await call(adminKey, '/v1/users', { externalId: 'slow-1' })).body).id as string;
+    const { adminKey } = await t.newProgram();
+    const pos = await createKey(t, adminKey, 'pos');
+    const member = await createMember(t, adminKey);
 
     let answered = false;
-    const guess = call(pos, '/v1/voucher-validations', { code: 'NO-SUCH-CODE' }).finally(() => {
+    const guess = validate(t, pos.key, { code: 'NO-SUCH-CODE' }).finally(() => {
       answered = true;
     });
     while (waiting === 0 && !answered) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(answered, 'the validation answered before counting').toBe(false);
     // The counter has not answered: a write of the same program goes through meanwhile.
-    const credit = await call(adminKey, `/v1/users/${member}/points`, { delta: 5, reason: 'meanwhile' });
-    expect(credit.statusCode).toBe(201);
+    const credit = await t.request('POST', `/v1/users/${member}/points`, { delta: 5, reason: 'meanwhile' }, { key: adminKey });
+    expect(credit.status).toBe(201);
     release();
-    const answer = JSON.parse((await guess).body);
+    const answer = (await guess).body;
     expect(answer).toMatchObject({ valid: false, reason: 'NOT_FOUND', validation: { id: expect.any(String) } });
-    const recorded = await store.db.selectFrom('validations').select(['id', 'reason']).where('id', '=', answer.validation.id).execute();
+    const recorded = await t.store.db.selectFrom('validations').select(['id', 'reason']).where('id', '=', answer.validation.id).execute();
     expect(recorded).toEqual([{ id: answer.validation.id, reason: 'NOT_FOUND' }]);
   });
 });
