@@ -8,7 +8,7 @@ import type { Db, Tables } from '../db/tables.js';
  * transaction. Each change is counted for the program, for its reward and (burns only) for its
  * venue, three times over: in the quarter hour of UTC it belongs to, in its hour and in its UTC day
  * (the tiers). Every timezone's day is a whole number of quarter hours, so any day is a sum of
- * buckets; reads take the coarsest tier that fits (see tally-blocks.ts), so a 30-day report reads
+ * buckets; reads take the coarsest tier that fits (see tally-pieces.ts), so a 30-day report reads
  * about 30 day rows in UTC, 720 hour rows in a zone a whole number of hours away, never more than
  * its quarter hours.
  */
