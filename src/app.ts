@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDef
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Store } from './db/store.js';
+import { fieldError } from './errors.js';
 import { registerEventRoutes } from './events/routes.js';
 import { installCallerCheck } from './http/caller.js';
 import { registerConsole } from './http/console.js';
@@ -69,7 +70,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     ajv: { customOptions: { removeAdditional: false } },
     // Errors Fastify raises before routing (a malformed URL, say) are problems like any other.
     frameworkErrors: (error, _request, reply) =>
-      sendProblem(reply, { code: 'VALIDATION_FAILED', detail: error.message, errors: [{ path: '/url', message: error.message }] }),
+      sendProblem(reply, { code: 'VALIDATION_FAILED', detail: error.message, errors: [fieldError('/url', `is not valid: ${error.message}`)] }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

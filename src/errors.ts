@@ -43,10 +43,44 @@ const TITLES: Record<ErrorCode, string> = {
   UNAVAILABLE: 'Service temporarily unavailable',
 };
 
+/**
+ * One field at fault: its JSON pointer (starting with the request part: /body, /querystring,
+ * /params, /headers), a sentence that starts with the field's name, and for a value the request
+ * schema refused, the JSON Schema keyword it failed (type, pattern, maximum, required, …).
+ */
 export interface FieldError {
   path: string;
   message: string;
+  keyword?: string;
 }
+
+const PARTS: Record<string, string> = {
+  body: 'the body',
+  querystring: 'the query string',
+  params: 'the path',
+  headers: 'the headers',
+  url: 'the URL',
+};
+
+/**
+ * How a message names the field at a JSON pointer: its last segment ('/body/basket/currency' →
+ * 'currency'), an array element by its list ('/body/venues/0' → 'venues[0]'), a request part in
+ * words ('/body' → 'the body').
+ */
+export function fieldName(path: string): string {
+  const segments = path.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (segments.length <= 1) return PARTS[segments[0] ?? ''] ?? 'the request';
+  const last = segments[segments.length - 1]!;
+  if (!/^\d+$/.test(last)) return last;
+  return segments.length > 2 ? `${segments[segments.length - 2]}[${last}]` : `${PARTS[segments[0]!] ?? 'the request'} element ${last}`;
+}
+
+/** A field error whose message is the field's name followed by `predicate` ("must not be 0"). */
+export const fieldError = (path: string, predicate: string, keyword?: string): FieldError => ({
+  path,
+  message: `${fieldName(path)} ${predicate}`,
+  ...(keyword !== undefined ? { keyword } : {}),
+});
 
 /** A failure the caller can act on; turned into a problem+json response in one place. */
 export class AppError extends Error {
@@ -65,8 +99,12 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} was not found`);
 
-export const invalidField = (path: string, message: string) =>
-  new AppError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
+/** 400 for fields at fault; the detail is their messages, one after another. */
+export const validationFailed = (errors: FieldError[]) =>
+  new AppError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), errors);
+
+/** 400 for one field: `predicate` follows its name ("must not be before from"). */
+export const invalidField = (path: string, predicate: string) => validationFailed([fieldError(path, predicate)]);
 
 export interface Problem {
   type: string;

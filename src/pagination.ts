@@ -19,7 +19,7 @@ export function decodeCursor<T>(cursor: string | undefined, isPosition: (value: 
   } catch {
     // fall through to the error below
   }
-  throw invalidField('/querystring/cursor', 'is not a cursor returned by this list');
+  throw invalidField('/querystring/cursor', 'must be a nextCursor this list returned');
 }
 
 /** A position that is an id of `kind`. */

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONSOLE_ROOT } from '../src/http/console.js';
 import { createMember, describeEachEngine } from './harness.js';
 
 describeEachEngine('operations', (t) => {
@@ -58,6 +61,43 @@ describeEachEngine('operations', (t) => {
       expect(response.body).toMatchObject({ status: 404, code: 'NOT_FOUND', title: expect.any(String), type: expect.any(String) });
     });
 
+    it('answers a method a path does not take with 405 and the methods it does take in Allow', async () => {
+      const { adminKey } = await t.newProgram();
+      const userId = await createMember(t, adminKey);
+      for (const [method, url, allow] of [
+        ['PUT', '/v1/users', 'GET, HEAD, POST, OPTIONS'],
+        ['DELETE', `/v1/users/${userId}`, 'GET, HEAD, OPTIONS'],
+        ['GET', `/v1/users/${userId}/purchases`, 'POST, OPTIONS'],
+        ['HEAD', `/v1/users/${userId}/purchases`, 'POST, OPTIONS'],
+        ['PATCH', '/v1/api-keys/key_01jz5m3t9x8k2v4q6r7s0a1b2c', 'DELETE, OPTIONS'],
+        ['POST', '/healthz?x=1', 'GET, HEAD, OPTIONS'],
+      ] as const) {
+        // With a key or without: the method is wrong whoever asks.
+        const response = await t.request(method, url, undefined, { key: adminKey });
+        expect(response.status, `${method} ${url}`).toBe(405);
+        expect(response.headers.allow, `${method} ${url}`).toBe(allow);
+        if (method === 'HEAD') continue;
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(response.body).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED', detail: expect.stringContaining(`does not answer ${method}`) });
+      }
+    });
+
+    it('answers OPTIONS on a path with its methods, and keeps 404 for paths nothing answers', async () => {
+      const options = await t.request('OPTIONS', '/v1/rewards/rwd_01jz5m3t9x8k2v4q6r7s0a1b2c');
+      expect(options.status).toBe(204);
+      expect(options.headers.allow).toBe('GET, HEAD, PATCH, OPTIONS');
+      for (const method of ['GET', 'PUT', 'OPTIONS']) {
+        const response = await t.request(method, '/v1/nothing-here');
+        expect(response.status, method).toBe(404);
+        expect(response.headers.allow, method).toBeUndefined();
+      }
+      // A route that takes GET and finds nothing under it is a 404, not a 405 (the built console's files).
+      if (fs.existsSync(path.join(CONSOLE_ROOT, 'index.html'))) {
+        const file = await t.request('GET', '/console/assets/no-such-file.js');
+        expect(file.status).toBe(404);
+      }
+    });
+
     it('says what it wants: the accepted content types on a 415, the limit on a 413, the member holding an externalId on a 409', async () => {
       const { adminKey } = await t.newProgram();
       const userId = await createMember(t, adminKey, 'crm-taken');
@@ -75,7 +115,7 @@ describeEachEngine('operations', (t) => {
       const taken = await t.request('POST', '/v1/users', { externalId: 'crm-taken' }, { key: adminKey });
       expect(taken.status).toBe(409);
       expect(taken.body.detail).toContain(userId);
-      expect(taken.body.errors).toEqual([{ path: '/body/externalId', message: `is already taken by ${userId}` }]);
+      expect(taken.body.errors).toEqual([{ path: '/body/externalId', message: `externalId is already taken by ${userId}` }]);
     });
 
     it('never shows internals in a 5xx', async () => {

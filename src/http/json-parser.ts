@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, fieldError } from '../errors.js';
 
 function wellFormed(value: unknown): boolean {
   if (typeof value === 'string') return (value as string & { isWellFormed(): boolean }).isWellFormed();
@@ -23,7 +23,7 @@ export function installJsonParser(app: FastifyInstance): void {
     parse(request, body as string, (error, value) => {
       if (error) return done(error, undefined);
       // A lone surrogate (\ud800) is valid JSON but not text; engines would store it differently.
-      if (!wellFormed(value)) return done(new AppError('VALIDATION_FAILED', 'The body holds a string that is not valid Unicode', [{ path: '/body', message: 'holds a string that is not valid Unicode' }]), undefined);
+      if (!wellFormed(value)) return done(new AppError('VALIDATION_FAILED', 'The body holds a string that is not valid Unicode', [fieldError('/body', 'holds a string that is not valid Unicode')]), undefined);
       done(null, value);
     });
   });

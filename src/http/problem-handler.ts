@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode, type FieldError, problem } from '../errors.js';
+import { AppError, type ErrorCode, type FieldError, fieldError, problem } from '../errors.js';
 import { databaseUnavailable } from '../db/unavailable.js';
 import { fieldErrors } from './validation.js';
 
@@ -37,12 +37,12 @@ function mapError(error: FastifyError & { code?: string }, request: FastifyReque
     const errors = fieldErrors(error.validation as never, error.validationContext ?? 'body');
     return {
       code: 'VALIDATION_FAILED',
-      detail: errors.map((e) => `${e.path} ${e.message}`).join('; '),
+      detail: errors.map((e) => e.message).join('; '),
       errors,
     };
   }
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return { code: 'VALIDATION_FAILED', detail: 'The body is not valid JSON', errors: [{ path: '/body', message: 'is not valid JSON' }] };
+    return { code: 'VALIDATION_FAILED', detail: 'The body is not valid JSON', errors: [fieldError('/body', 'is not valid JSON')] };
   }
   if (databaseUnavailable(error)) {
     return { code: 'UNAVAILABLE', detail: 'The database cannot serve this request right now; retry shortly', headers: { 'retry-after': '1' } };
@@ -76,7 +76,28 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     return sendProblem(reply, mapped);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { code: 'NOT_FOUND', detail: `There is no ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(app, path);
+    // A path some route answers, asked with a method none does (a route that answers this method
+    // and still finds nothing, such as a missing console file, is a plain 404).
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      const allow = [...allowed, 'OPTIONS'].join(', ');
+      if (request.method === 'OPTIONS') return reply.code(204).header('allow', allow).send();
+      return sendProblem(reply, {
+        code: 'METHOD_NOT_ALLOWED',
+        detail: `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}`,
+        headers: { allow },
+      });
+    }
+    return sendProblem(reply, { code: 'NOT_FOUND', detail: `There is no ${request.method} ${path}` });
+  });
+}
+
+/** The methods routes are declared with, in the order an Allow header lists them. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The methods that have a route for this path (HEAD wherever GET does: Fastify adds it). */
+function allowedMethods(app: FastifyInstance, path: string): string[] {
+  return METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
 }

@@ -22,7 +22,7 @@ export async function createApiKey(
   presetSecret?: string,
 ): Promise<ApiKeyView & { key: string }> {
   if (input.venue !== undefined && input.role !== 'pos') {
-    throw invalidField('/body/venue', 'only a pos key can be bound to a venue');
+    throw invalidField('/body/venue', 'applies to pos keys only: an admin or app key is not bound to a venue');
   }
   const key = presetSecret ?? newKeySecret();
   const row: Tables['api_keys'] = {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Api, Deps } from '../app.js';
-import { Id, IdParams, IdempotencyHeaders, Nullable, PageQuery, Text, Timestamp, responses } from '../http/schemas.js';
+import { EXPECTS, Id, IdParams, IdempotencyHeaders, Nullable, PageQuery, Text, Timestamp, responses } from '../http/schemas.js';
 import { decodeCursor, isIdOf } from '../pagination.js';
 import { adjustPoints } from './adjust-points.js';
 import { LEDGER_KINDS } from './ledger-entry-view.js';
@@ -26,6 +26,7 @@ const Adjustment = Type.Object(
       maximum: MAX_DELTA,
       not: { const: 0 },
       description: 'Points to add (positive) or take (negative); never 0',
+      [EXPECTS]: 'a whole number of points other than 0: positive to credit, negative to debit',
     }),
     reason: Text(500),
   },

@@ -18,8 +18,8 @@ export type UploadFormat = (typeof UPLOAD_FORMATS)[number];
 export const uploadFormatOf = (contentType: string | undefined): UploadFormat =>
   (contentType ?? '').split(';')[0]!.trim().toLowerCase() as UploadFormat;
 
-/** The body cannot be read in its format at all (broken JSON, an unclosed CSV quote). */
-const malformed = (message: string) => invalidField('/body', message);
+/** The body cannot be read in its format at all (broken JSON, an unclosed CSV quote); `predicate` follows "the body". */
+const malformed = (predicate: string) => invalidField('/body', predicate);
 
 /**
  * The most of one line, CSV record or JSON string an upload holds in memory: far more than any
@@ -88,7 +88,7 @@ async function* csvFirstColumn(body: Readable, header: boolean | undefined): Asy
     }
   } catch (error) {
     throw error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')
-      ? malformed(`The CSV cannot be read: ${error.message}`)
+      ? malformed(`is CSV that cannot be read: ${error.message}`)
       : error;
   }
 }
@@ -103,7 +103,7 @@ async function* jsonCodes(body: Readable): AsyncGenerator<UploadedCode> {
       yield { line: position, raw: value };
     }
   } catch (error) {
-    throw error instanceof AppError ? error : malformed(`The JSON cannot be read: ${(error as Error).message}`);
+    throw error instanceof AppError ? error : malformed(`is JSON that cannot be read: ${(error as Error).message}`);
   }
 }
 
@@ -129,12 +129,12 @@ function jsonBounds(): Transform {
             inString = false;
             continue;
           }
-          if (++stringBytes > MAX_FIELD_BYTES) return done(malformed(`A string at byte ${offset + i} is longer than ${MAX_FIELD_BYTES} bytes: no code is that long`));
+          if (++stringBytes > MAX_FIELD_BYTES) return done(malformed(`holds a string longer than ${MAX_FIELD_BYTES} bytes, at byte ${offset + i}: no code is that long`));
         } else if (byte === QUOTE) {
           inString = true;
           stringBytes = 0;
         } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
-          if (++depth > MAX_JSON_DEPTH) return done(malformed(`The JSON nests deeper than ${MAX_JSON_DEPTH} levels at byte ${offset + i}; an upload is { "codes": [...] }`));
+          if (++depth > MAX_JSON_DEPTH) return done(malformed(`nests deeper than ${MAX_JSON_DEPTH} levels, at byte ${offset + i}; an upload is { "codes": [...] }`));
         } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--;
       }
       offset += chunk.length;

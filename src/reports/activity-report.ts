@@ -16,7 +16,7 @@ import { type ScopeKind, addSums, figuresOf, noSums, sumsByDay } from './tally-s
  */
 export async function activityReport(db: Db, clock: Clock, programId: string, query: ActivityQuery): Promise<ActivityReport> {
   if (query.rewardId !== undefined && query.venue !== undefined) {
-    throw invalidField('/querystring/venue', 'a report covers the program, one reward or one venue: give rewardId or venue, not both');
+    throw invalidField('/querystring/venue', 'cannot be given with rewardId: a report covers the program, one reward or one venue');
   }
   const range = reportRange(query);
   if (query.rewardId !== undefined) await loadReward(db, programId, query.rewardId);

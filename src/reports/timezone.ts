@@ -6,7 +6,7 @@ export function checkTimezone(timezone: string, path: string): string {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     return timezone;
   } catch {
-    throw invalidField(path, `"${timezone}" is not an IANA timezone name, such as Europe/London or UTC`);
+    throw invalidField(path, `must be an IANA timezone name such as Europe/London or UTC, not "${timezone}"`);
   }
 }
 

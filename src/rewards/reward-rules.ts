@@ -1,5 +1,5 @@
 import { CODE_PLACEHOLDER } from '../codes/generate-code.js';
-import { AppError, type FieldError } from '../errors.js';
+import { type FieldError, fieldError, validationFailed } from '../errors.js';
 import type { RewardSettings } from './reward.js';
 
 /** Longest code a till may send; a generated code must fit in it. */
@@ -11,7 +11,7 @@ export const MAX_CODE_CHARS = 128;
  */
 export function checkRewardRules(reward: RewardSettings, given: ReadonlySet<string>): void {
   const errors: FieldError[] = [];
-  const fail = (path: string, message: string) => errors.push({ path: `/body/${path}`, message });
+  const fail = (path: string, predicate: string) => errors.push(fieldError(`/body/${path}`, predicate));
 
   if (reward.codeType === 'ONE_TIME') {
     const placeholders = reward.codeFormat.split(CODE_PLACEHOLDER).length - 1;
@@ -49,6 +49,6 @@ export function checkRewardRules(reward: RewardSettings, given: ReadonlySet<stri
   });
 
   if (errors.length > 0) {
-    throw new AppError('VALIDATION_FAILED', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+    throw validationFailed(errors);
   }
 }

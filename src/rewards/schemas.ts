@@ -1,15 +1,20 @@
 import { Type } from 'typebox';
 import { DEFAULT_CODE_LENGTH, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from '../codes/generate-code.js';
-import { Id, Nullable, Text, Timestamp } from '../http/schemas.js';
+import { Currency, EXPECTS, Id, MinorUnits, Nullable, Text, Timestamp } from '../http/schemas.js';
 import { CODE_TYPES, INCENTIVE_TYPES, REDEMPTION_FLOWS, REWARD_STATUSES } from './reward.js';
 
-const Amount = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'Minor units of the currency' });
+const Amount = MinorUnits('Minor units of the currency', 1_000_000_000);
 
 export const IncentiveInput = Type.Object(
   {
     type: Type.Enum(INCENTIVE_TYPES),
-    value: Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'PERCENTAGE: 1–100; otherwise minor units' }),
-    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO-4217' })),
+    value: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000_000,
+      description: 'PERCENTAGE: 1–100; otherwise minor units',
+      [EXPECTS]: 'a whole number: a percentage from 1 to 100 for PERCENTAGE, otherwise minor units (pence, cents)',
+    }),
+    currency: Type.Optional(Currency),
     productSku: Type.Optional(Text(64)),
     posSku: Type.Optional(Text(64)),
     minSpend: Type.Optional(Amount),
@@ -35,7 +40,7 @@ const settings = {
   codeType: Type.Enum(CODE_TYPES),
   codeFormat: Text(128, 6),
   codeLength: Type.Integer({ minimum: MIN_CODE_LENGTH, maximum: MAX_CODE_LENGTH, description: `Default ${DEFAULT_CODE_LENGTH} (40 bits)` }),
-  staticCode: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]*[\\x21-\\x7e][\\x20-\\x7e]*$' }),
+  staticCode: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]*[\\x21-\\x7e][\\x20-\\x7e]*$', [EXPECTS]: 'printable ASCII characters, not only spaces' }),
   redemptionFlow: Type.Enum(REDEMPTION_FLOWS),
   validityDays: Type.Integer({ minimum: 1, maximum: 3650 }),
   validUntil: Type.String({ format: 'date-time' }),

@@ -1,6 +1,6 @@
 import { normalizeCode } from '../codes/normalize-code.js';
 import type { Db } from '../db/tables.js';
-import { AppError } from '../errors.js';
+import { AppError, fieldError } from '../errors.js';
 
 /**
  * Enters a STATIC reward's code in the program's code register, which refuses it when any code of
@@ -14,7 +14,7 @@ export async function registerStaticCode(db: Db, programId: string, rewardId: st
     .executeTakeFirst();
   if (added.numInsertedOrUpdatedRows === 0n) {
     const message = 'is already a code of this program (compared in normal form: case, spaces and O/I/L ignored)';
-    throw new AppError('CONFLICT', `staticCode ${message}`, [{ path: '/body/staticCode', message }]);
+    throw new AppError('CONFLICT', `staticCode ${message}`, [fieldError('/body/staticCode', message)]);
   }
 }
 

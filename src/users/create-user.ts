@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
 import type { Db } from '../db/tables.js';
-import { AppError } from '../errors.js';
+import { AppError, fieldError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type UserView, toUserView } from './user-view.js';
 
@@ -36,7 +36,7 @@ export async function createUser(db: Db, clock: Clock, programId: string, input:
       .executeTakeFirst();
     const who = existing ? ` (${existing.id})` : '';
     throw new AppError('CONFLICT', `A member with externalId "${input.externalId}" already exists${who}`, [
-      { path: '/body/externalId', message: `is already taken by ${existing?.id ?? 'another member'}` },
+      fieldError('/body/externalId', `is already taken by ${existing?.id ?? 'another member'}`),
     ]);
   }
   return toUserView(row);

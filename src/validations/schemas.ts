@@ -1,23 +1,21 @@
 import { Type } from 'typebox';
-import { CodeText, Id, Nullable, Text, Timestamp } from '../http/schemas.js';
+import { CodeText, Currency, Id, MinorUnits, Nullable, Text, Timestamp } from '../http/schemas.js';
 import { Incentive } from '../rewards/schemas.js';
 import { Voucher } from '../vouchers/schemas.js';
 import { VALIDATION_REASONS } from './validation.js';
 
-const Money = (description: string, maximum: number) => Type.Integer({ minimum: 0, maximum, description });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO-4217, upper case' });
 
 export const BasketInput = Type.Object(
   {
     currency: Currency,
-    total: Money('What the basket costs before this voucher, in minor units', 1e15),
+    total: MinorUnits('What the basket costs before this voucher, in minor units', 1e15),
     items: Type.Optional(
       Type.Array(
         Type.Object(
           {
             sku: Text(100),
             quantity: Type.Integer({ minimum: 1, maximum: 100_000 }),
-            unitPrice: Money('Minor units', 1e9),
+            unitPrice: MinorUnits('Minor units', 1e9),
           },
           { additionalProperties: false },
         ),

@@ -66,7 +66,7 @@ async function findByCode(db: Db, programId: string, codeNormal: string, forBurn
 function venueOf(caller: Caller, requested: string | undefined): string | null {
   if (caller.venue === null) return requested ?? null;
   if (requested !== undefined && requested !== caller.venue) {
-    throw invalidField('/body/venue', `this API key is bound to venue "${caller.venue}"`);
+    throw invalidField('/body/venue', `must be left out or "${caller.venue}": this API key is bound to that venue`);
   }
   return caller.venue;
 }
@@ -188,7 +188,7 @@ export async function validateCode(
     const outcome = computeDiscount(incentives, request.basket);
     if (outcome.ok) discount = outcome.discount;
     else if (outcome.reason === 'MIN_SPEND_NOT_MET') reason = 'MIN_SPEND_NOT_MET';
-    else throw invalidField('/body/basket/currency', `this voucher's incentives are in ${outcome.expected}`);
+    else throw invalidField('/body/basket/currency', `must be ${outcome.expected}, the currency of this voucher's incentives`);
   }
 
   // A static code is never used up: it is checked and recorded, not burned.

@@ -36,7 +36,7 @@ export async function listVouchers(db: Db, clock: Clock, programId: string, quer
   const now = isoNow(clock);
   const byExpiry = query.status === 'ACTIVE' || query.status === 'EXPIRED';
   if (query.after !== null && typeof query.after === 'string' === byExpiry) {
-    throw invalidField('/querystring/cursor', 'is not a cursor returned by this list');
+    throw invalidField('/querystring/cursor', 'must be a nextCursor this list returned');
   }
   const rows = byExpiry ? await listByExpiry(db, programId, query, now) : await listById(db, programId, query);
   const page = pageOf(rows, query.limit, (row): VoucherPosition => (byExpiry ? [row.expires_at, row.id] : row.id));

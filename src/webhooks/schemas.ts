@@ -1,11 +1,17 @@
 import { Type } from 'typebox';
 import { EVENT_TYPES } from '../events/event-types.js';
-import { Id, Nullable, Text, Timestamp } from '../http/schemas.js';
+import { EXPECTS, Id, Nullable, Text, Timestamp } from '../http/schemas.js';
 import { DELIVERY_STATUSES } from './webhook.js';
 
 export const WebhookInput = Type.Object(
   {
-    url: Type.String({ minLength: 1, maxLength: 2000, pattern: '^[^\\u0000-\\u0020\\u007f]*$', description: 'http or https, without spaces or control characters' }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      pattern: '^[^\\u0000-\\u0020\\u007f]*$',
+      description: 'http or https, without spaces or control characters',
+      [EXPECTS]: 'an http or https URL without spaces or control characters',
+    }),
     eventTypes: Type.Array(Type.Enum(EVENT_TYPES), { minItems: 1, maxItems: EVENT_TYPES.length, uniqueItems: true }),
     description: Type.Optional(Text(500)),
   },

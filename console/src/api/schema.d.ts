@@ -46,8 +46,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -66,8 +70,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -124,8 +132,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -144,8 +156,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -257,8 +273,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -277,8 +297,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -348,8 +372,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -368,8 +396,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -435,8 +467,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -455,8 +491,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -531,8 +571,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -551,8 +595,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -620,8 +668,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -640,8 +692,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -711,8 +767,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -731,8 +791,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -813,8 +877,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -833,8 +901,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -904,8 +976,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -924,8 +1000,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1037,8 +1117,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1057,8 +1141,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1111,7 +1199,7 @@ export interface paths {
                             type: "PERCENTAGE" | "AMOUNT_OFF" | "PRICE_OVERRIDE";
                             /** @description PERCENTAGE: 1–100; otherwise minor units */
                             value: number;
-                            /** @description ISO-4217 */
+                            /** @description ISO 4217, upper case */
                             currency?: string;
                             productSku?: string;
                             posSku?: string;
@@ -1195,8 +1283,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1215,8 +1307,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1322,8 +1418,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1342,8 +1442,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1399,7 +1503,7 @@ export interface paths {
                             type: "PERCENTAGE" | "AMOUNT_OFF" | "PRICE_OVERRIDE";
                             /** @description PERCENTAGE: 1–100; otherwise minor units */
                             value: number;
-                            /** @description ISO-4217 */
+                            /** @description ISO 4217, upper case */
                             currency?: string;
                             productSku?: string;
                             posSku?: string;
@@ -1483,8 +1587,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1503,8 +1611,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1615,8 +1727,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1635,8 +1751,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1701,8 +1821,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1721,8 +1845,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1828,8 +1956,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1848,8 +1980,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1936,8 +2072,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -1956,8 +2096,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2061,8 +2205,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2081,8 +2229,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2167,8 +2319,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2187,8 +2343,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2265,8 +2425,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2285,8 +2449,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2391,8 +2559,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2411,8 +2583,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2539,8 +2715,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2559,8 +2739,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2646,8 +2830,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2666,8 +2854,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2716,7 +2908,7 @@ export interface paths {
                         userId?: string;
                         reference?: string;
                         basket?: {
-                            /** @description ISO-4217, upper case */
+                            /** @description ISO 4217, upper case */
                             currency: string;
                             /** @description What the basket costs before this voucher, in minor units */
                             total: number;
@@ -2808,8 +3000,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2828,8 +3024,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2944,8 +3144,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -2964,8 +3168,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3044,8 +3252,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3064,8 +3276,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3140,8 +3356,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3160,8 +3380,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3228,8 +3452,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3248,8 +3476,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3317,8 +3549,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3337,8 +3573,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3390,8 +3630,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3410,8 +3654,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3480,8 +3728,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3500,8 +3752,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3591,8 +3847,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3611,8 +3871,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3680,8 +3944,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3700,8 +3968,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3804,8 +4076,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3824,8 +4100,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3893,8 +4173,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -3913,8 +4197,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -4001,8 +4289,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -4021,8 +4313,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -4096,8 +4392,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -4116,8 +4416,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -4253,8 +4557,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };
@@ -4273,8 +4581,12 @@ export interface paths {
                             code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "REWARD_NOT_AVAILABLE" | "PER_USER_LIMIT_REACHED" | "INVALID_STATE" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
                             detail: string;
                             errors?: {
+                                /** @description JSON pointer to the field, starting with the request part: /body/delta, /querystring/limit, /params/id */
                                 path: string;
+                                /** @description A sentence that starts with the field name: "delta must not be 0" */
                                 message: string;
+                                /** @description For a value the request schema refused, the JSON Schema keyword it failed: type, required, pattern, maximum, enum, … */
+                                keyword?: string;
                             }[];
                         };
                     };

@@ -25,9 +25,8 @@ export function ProblemBanner({ problem, title }: { problem: Problem | null | un
             const field = fieldPath(error.path);
             return (
               <li key={error.path + error.message}>
-                <a href={`#${fieldId(field, scope)}`}>
-                  {field || error.path} {error.message}
-                </a>
+                {/* The message names its field: "delta must not be 0". */}
+                <a href={`#${fieldId(field, scope)}`}>{error.message}</a>
               </li>
             );
           })}
