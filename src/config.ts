@@ -47,16 +47,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Readonly<Config> {
   const problems: string[] = [];
 
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => wholeNumber(env, problems, name, fallback, min, max);
 
   const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
     const raw = env[name];
@@ -76,8 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
 
   const config: Config = {
-    port: integer('PORT', 3000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
+    ...listenAddress(env, problems),
     storage,
     durability: oneOf('TESSERA_DURABILITY', 'strict', ['strict', 'relaxed'] as const),
     pgPoolSize: integer('TESSERA_PG_POOL_SIZE', 8, 1, 200),
@@ -105,6 +95,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, problems: string[], name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Where the server listens: HOST and PORT, or their defaults. */
+function listenAddress(env: NodeJS.ProcessEnv, problems: string[]): { host: string; port: number } {
+  return { port: wholeNumber(env, problems, 'PORT', 3000, 0, 65535), host: env.HOST || '127.0.0.1' };
+}
+
+/**
+ * Where a client on this machine finds the server that the same environment starts: TESSERA_URL
+ * when set, else HOST and PORT as the server reads them. A server listening on every interface
+ * (0.0.0.0 or ::) is reached at the loopback address.
+ */
+export function serverUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const given = env.TESSERA_URL;
+  if (given !== undefined && given !== '') {
+    if (!/^https?:\/\/./.test(given) || !URL.canParse(given)) throw new ConfigError([`TESSERA_URL must be an http:// or https:// URL (got "${given}")`]);
+    return given;
+  }
+  const problems: string[] = [];
+  const { host, port } = listenAddress(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 function redisUrl(raw: string | undefined, problems: string[]): string | undefined {

@@ -68,6 +68,37 @@ function uploadHeldOpen(t: TestApp, key: string, rewardId: string, head: string,
   return { answer, finish };
 }
 
+/**
+ * Starts an upload whose body is sent a piece at a time: `next()` sends the next piece, `end()`
+ * sends the rest and ends it.
+ */
+function uploadPieceByPiece(t: TestApp, key: string, rewardId: string, pieces: string[], contentType: string) {
+  const released: Array<() => void> = [];
+  const turns = pieces.map(() => new Promise<void>((resolve) => released.push(resolve)));
+  let sent = 0;
+  async function* body() {
+    for (let i = 0; i < pieces.length; i++) {
+      await turns[i];
+      yield Buffer.from(pieces[i]!);
+    }
+  }
+  const answer = t.app
+    .inject({
+      method: 'POST',
+      url: `/v1/rewards/${rewardId}/codes`,
+      headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
+      payload: Readable.from(body()),
+    })
+    .then((response) => ({ status: response.statusCode, body: JSON.parse(response.body) }));
+  return {
+    answer,
+    next: () => released[sent++]?.(),
+    end: () => {
+      while (sent < released.length) released[sent++]!();
+    },
+  };
+}
+
 /** Waits until `check` holds (polling), failing after a while. */
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -747,7 +778,12 @@ describeEachEngine('code pools', (t) => {
       const held = uploadHeldOpen(t, adminKey, reward.id, `${codes.join('\n')}\n`, 'text/plain');
       try {
         await until('the first span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
-        expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 0, available: 0, issued: 0 });
+        expect(await summaryOf(t, adminKey, reward.id)).toEqual({
+          total: 0,
+          available: 0,
+          issued: 0,
+          upload: { id: expect.stringMatching(/^upl_/), status: 'PENDING', received: SORT_SPAN, added: SORT_SPAN, createdAt: expect.any(String) },
+        });
         expect(await stockOf(t, adminKey, reward.id)).toBe(0);
         expect((await buy(t, adminKey, userId, reward.id)).body.code).toBe('OUT_OF_STOCK');
         expect((await validate(t, pos.key, { code: 'ARRIVING-000000' })).body).toMatchObject({ valid: false, reason: 'NOT_FOUND' });
@@ -760,6 +796,69 @@ describeEachEngine('code pools', (t) => {
       expect(done.body).toMatchObject({ received: SORT_SPAN, added: SORT_SPAN, pool: { total: SORT_SPAN, available: SORT_SPAN, issued: 0 } });
       expect(await stockOf(t, adminKey, reward.id)).toBe(SORT_SPAN);
       expect((await buy(t, adminKey, userId, reward.id)).body.voucher.code).toBe('ARRIVING-000000');
+    });
+
+    it('shows in the pool summary how far it has come as its batches are stored, and is gone from it once complete', async () => {
+      const { adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      const other = await poolReward(t, adminKey);
+      const spans = [numbered('FIRST', 0, SORT_SPAN), numbered('SECOND', 0, SORT_SPAN)];
+      // A span is stored once it is full: each piece but the last fills one. A blank line is dealt
+      // with (received) as invalid, and the second span repeats a code of the first.
+      spans[1]![0] = spans[0]![0]!;
+      const pieces = [`\n${spans[0]!.join('\n')}\n`, `${spans[1]!.join('\n')}\n`, 'LAST-1\n'];
+      const sending = uploadPieceByPiece(t, adminKey, reward.id, pieces, 'text/plain');
+      const seen: number[] = [];
+      const progress = async (received: number) => {
+        let upload: any;
+        await until(`the summary shows ${received} lines received`, async () => {
+          upload = (await summaryOf(t, adminKey, reward.id)).upload;
+          if (upload) seen.push(upload.received);
+          return upload?.received === received;
+        });
+        return upload;
+      };
+      let first: any;
+      try {
+        sending.next();
+        first = await progress(SORT_SPAN + 1);
+        expect(first).toEqual({ id: expect.stringMatching(/^upl_/), status: 'PENDING', received: SORT_SPAN + 1, added: SORT_SPAN, createdAt: expect.any(String) });
+        // Its codes are not in the pool yet, and another pool of the program shows no upload.
+        expect(await summaryOf(t, adminKey, reward.id)).toMatchObject({ total: 0, available: 0 });
+        expect(await summaryOf(t, adminKey, other.id)).toEqual({ total: 0, available: 0, issued: 0 });
+        sending.next();
+        expect(await progress(2 * SORT_SPAN + 1)).toEqual({ ...first, received: 2 * SORT_SPAN + 1, added: 2 * SORT_SPAN - 1 });
+      } finally {
+        sending.end();
+      }
+      const answer = await sending.answer;
+      expect(answer.status).toBe(201);
+      expect(answer.body).toMatchObject({ uploadId: first.id, received: 2 * SORT_SPAN + 2, added: 2 * SORT_SPAN, duplicated: { count: 1 } });
+      expect(seen, 'the count never goes back').toEqual([...seen].sort((a, b) => a - b));
+      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 2 * SORT_SPAN, available: 2 * SORT_SPAN, issued: 0 });
+    });
+
+    it('is no longer shown in the summary once nothing has been heard of it for a minute', async () => {
+      const { programId, adminKey } = await t.newProgram();
+      const reward = await poolReward(t, adminKey);
+      // What a process killed mid-upload leaves: three lines read, the first two written, and no one to go on.
+      const opened = await t.store.write((trx) => beginUpload(trx, t.clock, programId, reward.id, null));
+      if (!('uploadId' in opened)) throw new Error('could not open an upload');
+      const dead = newPendingUpload(programId, reward.id, opened.uploadId);
+      dead.received = 3;
+      const batch = [
+        { line: 1, code: 'DEAD1', normal: 'DEAD1' },
+        { line: 2, code: 'DEAD2', normal: 'DEAD2' },
+      ];
+      await t.store.write(async (trx) => (await addBatch(trx, t.clock, dead, batch, 1)).apply());
+      expect(await summaryOf(t, adminKey, reward.id)).toEqual({
+        total: 0,
+        available: 0,
+        issued: 0,
+        upload: { id: opened.uploadId, status: 'PENDING', received: 2, added: 2, createdAt: expect.any(String) },
+      });
+      t.clock.advance(61_000);
+      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 0, available: 0, issued: 0 });
     });
 
     it('removes every code of an upload that fails after some of its batches were written', async () => {

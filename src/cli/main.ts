@@ -2,50 +2,25 @@
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { stringify as stringifyCsv } from 'csv-stringify';
-import { systemClock } from '../clock.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { backupSqlite, restoreSqlite } from '../db/backup.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { openStore } from '../db/open-store.js';
-import type { Store } from '../db/store.js';
-import { createApiKey } from '../keys/create-api-key.js';
 import { ROLES, type Role } from '../keys/roles.js';
-import { createProgram } from '../programs/create-program.js';
-import { runServer } from '../server.js';
-import { loadReward } from '../rewards/get-reward.js';
-import { exportVouchers } from '../vouchers/export-vouchers.js';
 import { VERSION } from '../version.js';
-import { describeReport, formatOf, uploadStraightToDatabase, uploadThroughServer } from './upload-codes.js';
+
+// Each command loads what it needs when it runs, so `tessera --version` and `--help` load neither
+// the server nor a database driver and answer at once.
 
 /** The columns of `vouchers export`, in order. */
 const EXPORT_COLUMNS = [
   'id', 'code', 'status', 'userId', 'externalId', 'rewardId', 'purchaseId', 'activatedAt', 'expiresAt', 'burnedAt', 'voidedAt', 'createdAt',
 ];
 
-/** Opens the configured database (migrated), runs `task`, and closes it. */
-async function withStore<T>(task: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore(loadConfig());
-  try {
-    await migrateToLatest(store);
-    return await task(store);
-  } finally {
-    await store.close();
-  }
-}
-
-/** The program a command acts on: the one named, or the only one there is. */
-async function programOf(store: Store, named: string | undefined): Promise<string> {
-  const programs = await store.db.selectFrom('programs').select('id').execute();
-  const programId = named ?? (programs.length === 1 ? programs[0]!.id : undefined);
-  if (programId === undefined) throw new Error('There are several programs: choose one with --program');
-  if (!programs.some((p) => p.id === programId)) throw new Error(`No program ${programId}`);
-  return programId;
-}
-
 const role = (value: string): Role => {
   if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${ROLES.join(', ')}`);
   return value as Role;
+};
+
+const httpUrl = (value: string): string => {
+  if (!/^https?:\/\/./.test(value) || !URL.canParse(value)) throw new InvalidArgumentError('give an http:// or https:// URL');
+  return value;
 };
 
 const program = new Command('tessera')
@@ -56,6 +31,7 @@ program
   .command('serve')
   .description('start the HTTP server')
   .action(async () => {
+    const { runServer } = await import('../server.js');
     await runServer();
   });
 
@@ -63,7 +39,8 @@ program
   .command('migrate')
   .description('bring the database schema up to date')
   .action(async () => {
-    const applied = await withStore((store) => migrateToLatest(store));
+    const { withStore } = await import('./database.js');
+    const applied = await withStore('may create', async (_store, applied) => applied);
     console.log(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.');
   });
 
@@ -74,7 +51,12 @@ program
   .argument('<name>', 'the program\'s name')
   .description('create a program and print its first admin key')
   .action(async (name: string) => {
-    const created = await withStore((store) => store.write((trx) => createProgram(trx, systemClock, name)));
+    const [{ withStore }, { createProgram }, { systemClock }] = await Promise.all([
+      import('./database.js'),
+      import('../programs/create-program.js'),
+      import('../clock.js'),
+    ]);
+    const created = await withStore('may create', (store) => store.write((trx) => createProgram(trx, systemClock, name)));
     console.log(`Program:   ${created.programId}\nAdmin key: ${created.adminKey}\n(The key is shown only this once.)`);
   });
 
@@ -88,7 +70,12 @@ program
   .option('--name <name>', 'a name to recognise the key by', 'Created from the command line')
   .option('--venue <venue>', 'bind a pos key to a venue')
   .action(async (options: { role: Role; program?: string; name: string; venue?: string }) => {
-    const key = await withStore(async (store) => {
+    const [{ withStore, programOf }, { createApiKey }, { systemClock }] = await Promise.all([
+      import('./database.js'),
+      import('../keys/create-api-key.js'),
+      import('../clock.js'),
+    ]);
+    const key = await withStore('must exist', async (store) => {
       const programId = await programOf(store, options.program);
       return store.write((trx) =>
         createApiKey(trx, systemClock, programId, { role: options.role, name: options.name, venue: options.venue }),
@@ -105,21 +92,25 @@ program
   .argument('<file>', 'one code a line (.txt), CSV with the codes in the first column (.csv), or {"codes": [...]} (.json)')
   .requiredOption('--reward <id>', 'the POOL reward')
   .option('--format <format>', 'text, csv or json (default: from the file name)')
-  .option('--url <url>', 'the server to send it to', process.env.TESSERA_URL ?? 'http://127.0.0.1:3000')
-  .option('--key <key>', 'an admin API key (or TESSERA_API_KEY)', process.env.TESSERA_API_KEY)
+  .option('--url <url>', 'the server to send it to (default: TESSERA_URL, else http://HOST:PORT as the server reads them)', httpUrl)
+  .option('--key <key>', 'an admin API key (default: TESSERA_API_KEY)')
   .option('--direct', 'write straight to the database of DATABASE_URL instead of through a server')
   .option('--program <id>', 'with --direct: the program (required when there is more than one)')
   .option('--json', 'print the report as JSON')
-  .action(async (file: string, options: { reward: string; format?: string; url: string; key?: string; direct?: boolean; program?: string; json?: boolean }) => {
+  .action(async (file: string, options: { reward: string; format?: string; url?: string; key?: string; direct?: boolean; program?: string; json?: boolean }) => {
+    const { describeReport, formatOf, uploadStraightToDatabase, uploadThroughServer } = await import('./upload-codes.js');
     const format = formatOf(file, options.format);
     let report;
     if (options.direct) {
-      report = await withStore(async (store) =>
+      const { withStore, programOf } = await import('./database.js');
+      report = await withStore('must exist', async (store) =>
         uploadStraightToDatabase(store, { programId: await programOf(store, options.program), rewardId: options.reward, file, format }),
       );
     } else {
-      if (!options.key) throw new Error('An admin API key is needed: --key or TESSERA_API_KEY (or use --direct)');
-      report = await uploadThroughServer({ url: options.url, key: options.key, rewardId: options.reward, file, format });
+      const key = options.key ?? process.env.TESSERA_API_KEY;
+      if (!key) throw new Error('An admin API key is needed: --key or TESSERA_API_KEY (or use --direct)');
+      const { serverUrl } = await import('../config.js');
+      report = await uploadThroughServer({ url: options.url ?? serverUrl(), key, rewardId: options.reward, file, format });
     }
     console.log(options.json ? JSON.stringify(report, null, 2) : describeReport(report));
   });
@@ -132,7 +123,14 @@ program
   .requiredOption('--reward <id>', 'the reward')
   .option('--program <id>', 'the program (required when there is more than one)')
   .action(async (options: { reward: string; program?: string }) => {
-    await withStore(async (store) => {
+    const [{ stringify: stringifyCsv }, { withStore, programOf }, { loadReward }, { exportVouchers }, { systemClock }] = await Promise.all([
+      import('csv-stringify'),
+      import('./database.js'),
+      import('../rewards/get-reward.js'),
+      import('../vouchers/export-vouchers.js'),
+      import('../clock.js'),
+    ]);
+    await withStore('must exist', async (store) => {
       const programId = await programOf(store, options.program);
       await loadReward(store.db, programId, options.reward);
       const csv = stringifyCsv({ header: true, columns: EXPORT_COLUMNS });
@@ -145,19 +143,13 @@ program
     });
   });
 
-/** The SQLite file of the configured database; PostgreSQL has its own tools. */
-function sqliteFile(): string {
-  const { storage } = loadConfig();
-  if (storage.engine !== 'sqlite') throw new Error('For PostgreSQL use its own tools (pg_dump and pg_restore, or base backups): see the README');
-  return storage.file;
-}
-
 program
   .command('backup')
   .description('copy the SQLite database, consistently, to a new file while it serves')
   .argument('<file>', 'the new file')
-  .action((file: string) => {
-    const { bytes } = backupSqlite(sqliteFile(), file);
+  .action(async (file: string) => {
+    const [{ sqliteFile }, { backupSqlite }] = await Promise.all([import('./database.js'), import('../db/backup.js')]);
+    const { bytes } = backupSqlite(sqliteFile('must exist'), file);
     console.log(`Backed up to ${file} (${bytes} bytes).`);
   });
 
@@ -166,7 +158,9 @@ program
   .description('put a backup in place of the SQLite database (stop the servers first)')
   .argument('<file>', 'a file made by tessera backup')
   .action(async (file: string) => {
-    const target = sqliteFile();
+    const [{ sqliteFile }, { restoreSqlite }] = await Promise.all([import('./database.js'), import('../db/backup.js')]);
+    // A backup may be restored where there is no database yet.
+    const target = sqliteFile('may create');
     const { bytes } = await restoreSqlite(file, target);
     console.log(`Restored ${file} to ${target} (${bytes} bytes).`);
   });
@@ -174,7 +168,8 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  const message = error instanceof ConfigError ? error.message : `Error: ${(error as Error).message}`;
+  // By name: the class is in a module --version does not load.
+  const message = (error as Error).name === 'ConfigError' ? (error as Error).message : `Error: ${(error as Error).message}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }

@@ -1,12 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { SingleBar } from 'cli-progress';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../clock.js';
 import type { Store } from '../db/store.js';
+import { assertPoolReward } from '../pools/pool-reward.js';
 import { receiveUpload, settleUpload } from '../pools/receive-upload.js';
+import type { CodesSummary } from '../pools/schemas.js';
 import type { UploadFormat } from '../pools/upload-formats.js';
 import type { Tally, UploadReport } from '../pools/upload-report.js';
+import { loadReward } from '../rewards/get-reward.js';
+import { type CodesBar, codesBar } from './codes-bar.js';
+import { countCodes } from './count-codes.js';
+import { type Server, callServer } from './server-client.js';
 
 /** The format a file is read in: by its extension unless one is named. */
 export function formatOf(file: string, named: string | undefined): UploadFormat {
@@ -17,71 +23,77 @@ export function formatOf(file: string, named: string | undefined): UploadFormat 
   throw new Error(`--format must be text, csv or json (got "${choice}")`);
 }
 
+/** How often the bar asks the server how far an upload has come. */
+const POLL_MS = 400;
+
 /**
- * The file as a stream that moves a progress bar as it is read: percentage, codes (lines) per
- * second and time left, on standard error so standard output keeps the report.
+ * Streams a file to a running server's upload endpoint and answers its report. The bar follows what
+ * the server has stored, as its summary of the reward tells (the upload still arriving), so it
+ * moves while the codes are written rather than while the bytes are sent, and ends with the report.
  */
-function readWithProgress(file: string): { stream: Readable; done: () => void } {
-  const size = fs.statSync(file).size;
-  const bar = new SingleBar({
-    format: '{bar} {percentage}% | {codes} codes | {rate} codes/s | {eta_formatted} left',
-    stream: process.stderr,
-    etaBuffer: 50,
-    hideCursor: true,
-    // Piped to a file or a CI log: a line every few seconds instead of a redrawn bar.
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-  });
-  const started = Date.now();
-  let bytes = 0;
-  let codes = 0;
-  bar.start(size, 0, { codes: 0, rate: 0 });
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) codes++;
-      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-      bar.update(bytes, { codes, rate: Math.round(codes / seconds) });
-      done(null, chunk);
-    },
-  });
-  return { stream: fs.createReadStream(file).pipe(counter), done: () => bar.stop() };
+export async function uploadThroughServer(options: { url: string; key: string; rewardId: string; file: string; format: UploadFormat }): Promise<UploadReport> {
+  const server = { url: options.url, key: options.key };
+  const reward = `/v1/rewards/${encodeURIComponent(options.rewardId)}`;
+  // Asked first: a server out of reach, a wrong key or a reward that takes no codes is told before the file is read.
+  const before = await callServer<CodesSummary>(server, 'GET', `${reward}/codes/summary`, { doing: "to show the reward's codes" });
+  const bar = codesBar(await countCodes(options.file, options.format));
+  const polling = new AbortController();
+  const following = followUpload(server, `${reward}/codes/summary`, before.upload?.id, bar, polling.signal);
+  let report: UploadReport | undefined;
+  try {
+    report = await callServer<UploadReport>(server, 'POST', `${reward}/codes`, {
+      doing: 'the upload',
+      body: Readable.toWeb(fs.createReadStream(options.file)) as ReadableStream,
+      contentType: options.format,
+    });
+  } finally {
+    polling.abort();
+    await following;
+    if (report === undefined) bar.stop();
+  }
+  bar.finish(report.received);
+  return report;
 }
 
-/** Streams a file to a running server's upload endpoint and answers its report. */
-export async function uploadThroughServer(options: { url: string; key: string; rewardId: string; file: string; format: UploadFormat }): Promise<UploadReport> {
-  const { stream, done } = readWithProgress(options.file);
-  try {
-    const response = await fetch(new URL(`/v1/rewards/${encodeURIComponent(options.rewardId)}/codes`, options.url), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${options.key}`, 'content-type': options.format },
-      body: Readable.toWeb(stream) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    const body = (await response.json()) as UploadReport & { detail?: string };
-    if (!response.ok) throw new Error(`The server refused the upload (${response.status}): ${body.detail ?? JSON.stringify(body)}`);
-    return body;
-  } finally {
-    done();
+/**
+ * Moves the bar by the reward's upload in progress until `signal`. The first upload to appear that
+ * was not already arriving before this one was sent is taken to be this one: uploads of a program
+ * take turns, so another can come first only if it was sent in the same moment.
+ */
+async function followUpload(server: Server, summary: string, earlier: string | undefined, bar: CodesBar, signal: AbortSignal): Promise<void> {
+  let ours: string | undefined;
+  while (!signal.aborted) {
+    try {
+      await sleep(POLL_MS, undefined, { signal });
+      const { upload } = await callServer<CodesSummary>(server, 'GET', summary, { doing: "to show the reward's codes", signal });
+      if (upload === undefined || upload.id === earlier || signal.aborted) continue;
+      ours ??= upload.id;
+      if (upload.id === ours) bar.update(upload.received);
+    } catch {
+      // Stopped, or one look missed: the next one makes up for it, and the upload's own answer tells of a failure.
+    }
   }
 }
 
 /** Reads a file straight into the database (no server needed), in batches as the endpoint does. */
 export async function uploadStraightToDatabase(store: Store, options: { programId: string; rewardId: string; file: string; format: UploadFormat }): Promise<UploadReport> {
   const { programId, rewardId } = options;
-  // (The upload itself refuses a reward that is not a POOL one, before the file is read.)
-  const { stream, done } = readWithProgress(options.file);
-  let received;
+  // Before the file is counted: a reward that takes no codes is told at once.
+  assertPoolReward(await loadReward(store.db, programId, rewardId));
+  const bar = codesBar(await countCodes(options.file, options.format));
   try {
-    received = await receiveUpload(store, systemClock, { programId, rewardId, keyId: null }, stream, options.format, {
+    const received = await receiveUpload(store, systemClock, { programId, rewardId, keyId: null }, fs.createReadStream(options.file), options.format, {
       limitBytes: Number.MAX_SAFE_INTEGER,
       // A file never stalls the way a network sender can.
       idleMs: 2_147_483_647,
+      onProgress: ({ received }) => bar.update(received),
     });
+    const report = await settleUpload(store, systemClock, received.upload, (complete) => store.write(complete));
+    bar.finish(report.received);
+    return report;
   } finally {
-    done();
+    bar.stop();
   }
-  return settleUpload(store, systemClock, received.upload, (complete) => store.write(complete));
 }
 
 /** The report for a person. */

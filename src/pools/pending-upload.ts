@@ -9,6 +9,7 @@ import { newId } from '../ids.js';
 import { loadReward } from '../rewards/get-reward.js';
 import { assertPoolReward } from './pool-reward.js';
 import { isAvailablePoolCode, poolSummary } from './pool-summary.js';
+import type { UploadInProgress } from './schemas.js';
 import { type InvalidTallies, type Tally, type UploadReport, count, emptyInvalidTallies, emptyTally } from './upload-report.js';
 
 /**
@@ -117,15 +118,25 @@ async function holdersOf(db: Db, programId: string, normals: string[]): Promise<
  * Writes one batch in the caller's transaction and tallies it into `upload`: each line is added,
  * duplicated (an earlier line of this upload added its normal form) or already present (another
  * code of the program has it). Tallies change only once the batch is committed: see `receiveUpload`.
+ * `waiting` is how many of the lines received so far are still to be written after this batch; the
+ * upload's record shows, with the batch, how many lines are dealt with and how many codes added.
  */
-export async function addBatch(db: Db, clock: Clock, upload: PendingUpload, batch: UploadEntry[]) {
+export async function addBatch(db: Db, clock: Clock, upload: PendingUpload, batch: UploadEntry[], waiting = 0) {
   await keepAlive(db, clock, upload);
   // The first line of each normal form in the batch speaks for the rest of them.
   const first = new Map<string, UploadEntry>();
   for (const entry of batch) if (!first.has(entry.normal)) first.set(entry.normal, entry);
   const inserted = await insertBatch(db, upload, [...first.values()]);
   const holders = await holdersOf(db, upload.programId, [...first.keys()].filter((normal) => !inserted.has(normal)));
+  const progress = { received: upload.received - waiting, added: upload.added + inserted.size };
+  await db
+    .updateTable('code_uploads')
+    .set(progress)
+    .where('program_id', '=', upload.programId)
+    .where('id', '=', upload.uploadId)
+    .execute();
   return {
+    progress,
     apply: () => {
       upload.added += inserted.size;
       for (const entry of batch) {
@@ -136,6 +147,22 @@ export async function addBatch(db: Db, clock: Clock, upload: PendingUpload, batc
       }
     },
   };
+}
+
+/**
+ * The reward's upload still arriving, with how far it has come; not one abandoned, which the next
+ * upload takes over from. A program receives one upload at a time, so this is a seek of the index
+ * that keeps it so (its condition written out literally, for the index to serve).
+ */
+export async function uploadInProgress(db: Db, clock: Clock, programId: string, rewardId: string): Promise<UploadInProgress | undefined> {
+  const pending = await db
+    .selectFrom('code_uploads')
+    .select(['id', 'reward_id', 'received', 'added', 'created_at', 'heartbeat_at'])
+    .where('program_id', '=', programId)
+    .where(sql<boolean>`status = 'PENDING'`)
+    .executeTakeFirst();
+  if (pending === undefined || pending.reward_id !== rewardId || isAbandoned(pending.heartbeat_at, clock)) return undefined;
+  return { id: pending.id, status: 'PENDING', received: Number(pending.received), added: Number(pending.added), createdAt: pending.created_at };
 }
 
 /** Says the upload is alive; refused (CONFLICT) when it was given up meanwhile, so nothing more is added to it. */

@@ -142,7 +142,14 @@ export async function receiveUpload(
   target: UploadTarget,
   body: Readable,
   format: UploadFormat,
-  options: { limitBytes: number; idleMs: number; header?: boolean; signal?: AbortSignal },
+  options: {
+    limitBytes: number;
+    idleMs: number;
+    header?: boolean;
+    signal?: AbortSignal;
+    /** Told after each batch is committed: lines dealt with and codes added so far. */
+    onProgress?: (progress: { received: number; added: number }) => void;
+  },
 ): Promise<ReceivedUpload> {
   const { programId, rewardId } = target;
   const uploadId = await openUpload(store, clock, target, options.signal);
@@ -152,12 +159,18 @@ export async function receiveUpload(
     store.write((trx) => keepAlive(trx, clock, upload)).catch(() => {});
   }, HEARTBEAT_EVERY_MS);
   const metered = meter(body, options.limitBytes, options.idleMs);
-  const write = async (batch: UploadEntry[]) => (await store.write((trx) => addBatch(trx, clock, upload, batch))).apply();
+  const write = async (batch: UploadEntry[], waiting: number) => {
+    const written = await store.write((trx) => addBatch(trx, clock, upload, batch, waiting));
+    written.apply();
+    options.onProgress?.(written.progress);
+  };
   const writeSpan = async (span: UploadEntry[]) => {
     // Stable: lines of one normal form keep their order, so the first of them is the one added.
     if (store.engine === 'sqlite') span.sort(byNormalForm);
     const batch = BATCH[store.engine];
-    for (let start = 0; start < span.length; start += batch) await write(span.slice(start, start + batch));
+    for (let start = 0; start < span.length; start += batch) {
+      await write(span.slice(start, start + batch), Math.max(span.length - start - batch, 0));
+    }
   };
   try {
     let span: UploadEntry[] = [];

@@ -4,9 +4,10 @@ import type { Api, Deps } from '../app.js';
 import { AppError } from '../errors.js';
 import { IdParams, IdempotencyHeaders, responses } from '../http/schemas.js';
 import { loadReward } from '../rewards/get-reward.js';
+import { uploadInProgress } from './pending-upload.js';
 import { assertPoolReward } from './pool-reward.js';
 import { poolSummary } from './pool-summary.js';
-import { PoolSummary, UploadBody, UploadQuery, UploadReport } from './schemas.js';
+import { CodesSummary, UploadBody, UploadQuery, UploadReport } from './schemas.js';
 import { receiveUpload, settleUpload } from './receive-upload.js';
 import { UPLOAD_FORMATS, uploadFormatOf } from './upload-formats.js';
 
@@ -72,12 +73,18 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
     '/v1/rewards/:id/codes/summary',
     {
       config: { roles: ['admin'] },
-      schema: { tags, summary: "A POOL reward's codes: total, available, issued", params: IdParams('reward'), response: responses({ 200: PoolSummary }) },
+      schema: {
+        tags,
+        summary: "A POOL reward's codes: total, available, issued, and the upload still arriving, with how far it has come",
+        params: IdParams('reward'),
+        response: responses({ 200: CodesSummary }),
+      },
     },
     async (request) => {
       const reward = await loadReward(store.db, request.caller.programId, request.params.id);
       assertPoolReward(reward);
-      return poolSummary(store.db, reward.program_id, reward.id);
+      const upload = await uploadInProgress(store.db, clock, reward.program_id, reward.id);
+      return { ...(await poolSummary(store.db, reward.program_id, reward.id)), ...(upload ? { upload } : {}) };
     },
   );
 }

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { Id, STREAMED, Timestamp } from '../http/schemas.js';
 
 export const PoolSummary = Type.Object({
@@ -6,6 +6,25 @@ export const PoolSummary = Type.Object({
   available: Type.Integer({ description: 'Not handed out yet' }),
   issued: Type.Integer({ description: 'Handed to a voucher; never returned to the pool' }),
 });
+
+export const UploadInProgress = Type.Object(
+  {
+    id: Id('upload'),
+    status: Type.Literal('PENDING'),
+    received: Type.Integer({ description: 'Lines (or array elements) read and dealt with so far: written, or set aside as invalid. Grows as its batches are stored' }),
+    added: Type.Integer({ description: 'Codes added so far; they join the pool (and the counts above) when the upload completes' }),
+    createdAt: Timestamp,
+  },
+  { description: 'An upload to this pool still arriving; absent when there is none. Poll it to follow an upload: the report of POST /v1/rewards/{id}/codes tells the end' },
+);
+
+export type UploadInProgress = Static<typeof UploadInProgress>;
+
+export const CodesSummary = Type.Object({
+  ...PoolSummary.properties,
+  upload: Type.Optional(UploadInProgress),
+});
+export type CodesSummary = Static<typeof CodesSummary>;
 
 const Tally = (description: string) =>
   Type.Object(

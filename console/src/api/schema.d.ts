@@ -1777,7 +1777,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A POOL reward's codes: total, available, issued
+         * A POOL reward's codes: total, available, issued, and the upload still arriving, with how far it has come
          * @description Roles: admin
          */
         get: {
@@ -1804,6 +1804,21 @@ export interface paths {
                             available: number;
                             /** @description Handed to a voucher; never returned to the pool */
                             issued: number;
+                            /** @description An upload to this pool still arriving; absent when there is none. Poll it to follow an upload: the report of POST /v1/rewards/{id}/codes tells the end */
+                            upload?: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "PENDING";
+                                /** @description Lines (or array elements) read and dealt with so far: written, or set aside as invalid. Grows as its batches are stored */
+                                received: number;
+                                /** @description Codes added so far; they join the pool (and the counts above) when the upload completes */
+                                added: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                createdAt: string;
+                            };
                         };
                     };
                 };
