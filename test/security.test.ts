@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import { beforeAll, expect, it } from 'vitest';
 import { ROLES, type Role } from '../src/keys/roles.js';
 import { type Response, type TestApp, createKey, createMember, describeEachEngine } from './harness.js';
+import { until } from './until.js';
 
 /**
  * Authentication, authorisation and tenant isolation for every protected operation. The route list
@@ -411,13 +412,13 @@ function withoutIds(body: unknown, ids: string[]): unknown {
  * only once every older transaction in the cluster has ended, so it may lag a moment behind.
  */
 async function eventsVisible(t: TestApp, key: string, userId: string): Promise<void> {
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    const response = await t.request('GET', `/v1/events?userId=${userId}`, undefined, { key });
-    if (response.status === 200 && response.body.data.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the events of ${userId} never became visible`);
+  await until(
+    `the events of ${userId}`,
+    async () => {
+      const response = await t.request('GET', `/v1/events?userId=${userId}`, undefined, { key });
+      return response.status === 200 && response.body.data.length > 0;
+    },
+  );
 }
 
 /** Every item of a list, following nextCursor to the end. */

@@ -37,6 +37,8 @@ export async function startReceiver(options: { delayMs?: number } = {}) {
     answers,
     overlaps,
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    /** Cuts every open connection, so a sender waiting on a hung answer sees it fail now. */
+    hangUp: () => server.closeAllConnections(),
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
