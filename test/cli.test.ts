@@ -11,6 +11,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SORT_SPAN } from '../src/pools/receive-upload.js';
 import { type TestDatabase, createTestDatabase, engines } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
+import { until } from './until.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const MAIN = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
@@ -55,15 +56,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** Waits until `check` holds (polling), failing after a while. */
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const dirs: string[] = [];
@@ -252,7 +244,7 @@ describe.each(engines)('tessera codes upload [%s]', (engine) => {
     const other = uploadHeldOpen(server, reward.id, Array.from({ length: SORT_SPAN }, (_, i) => `OTHER-${i}\n`).join(''));
     let held = true;
     try {
-      await until('the other upload has stored a span', async () => (await call(server, 'GET', summary)).upload?.received === SORT_SPAN);
+      await until('the other upload to store a span', async () => (await call(server, 'GET', summary)).upload?.received, (received) => received === SORT_SPAN);
 
       const dir = newDir();
       const file = path.join(dir, 'codes.txt');
@@ -260,7 +252,7 @@ describe.each(engines)('tessera codes upload [%s]', (engine) => {
       const cli = tessera(['codes', 'upload', '--reward', reward.id, file], { env: { TESSERA_URL: server.url, TESSERA_API_KEY: BOOTSTRAP_ADMIN_KEY } });
       // Its whole file fits in the socket's buffers, but nothing of it is stored: two lines of the bar
       // (one at the start, one two seconds on) show none, and not the other upload's count.
-      await until('the bar has drawn twice', () => barLines(cli.stderr()).length >= 2);
+      await until('the bar to draw twice', () => barLines(cli.stderr()).length, (lines) => lines >= 2);
       expect(barLines(cli.stderr())).toEqual([
         [0, 0, 3_000],
         [0, 0, 3_000],

@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/db/group-commit.js';
 import { WalSync } from '../src/db/wal-sync.js';
+import { until } from './until.js';
 
 /** A real SQLite connection driven by the group-commit loop, counting the commits it makes. */
 function openCounted(durable?: () => Promise<void>) {
@@ -119,12 +120,12 @@ describe('group commit', () => {
       groupCommit.run(async () => db.prepare('insert into items (name) values (?)').run(name)).then(() => answered.push(name));
 
     const first = insert('first');
-    await until(() => syncs.length === 1);
+    await until('the first sync', () => syncs.length, (n) => n === 1);
     expect(opened.names()).toEqual(['first']); // committed, not yet answered
     expect(answered).toEqual([]);
 
     const second = insert('second');
-    await until(() => syncs.length === 2); // committed while the first batch's sync is still pending
+    await until('the second sync', () => syncs.length, (n) => n === 2); // committed while the first batch's sync is still pending
     expect(opened.commits()).toBe(2);
     expect(answered).toEqual([]);
 
@@ -143,11 +144,6 @@ describe('group commit', () => {
     await expect(groupCommit.run(async () => db.prepare('insert into items (name) values (?)').run('x'))).rejects.toThrow('EIO');
   });
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  expect(condition()).toBe(true);
-}
 
 describe('WAL sync', () => {
   it('stays failed after a failed sync, so nothing later is called durable', async () => {
