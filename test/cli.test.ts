@@ -136,7 +136,7 @@ describe('tessera codes upload finding the server', () => {
     for (const ended of [byPort, everyInterface, byUrl, byOption]) {
       expect(ended).toEqual({ code: 1, stdout: '', stderr: unreachable(`http://127.0.0.1:${port}`) });
     }
-  }, 120_000);
+  });
 });
 
 describe('tessera commands that open the database', () => {
@@ -177,7 +177,7 @@ describe('tessera commands that open the database', () => {
     });
     expect(await run(['programs', 'create', 'Coffee Club'], here)).toMatchObject({ code: 0, stdout: expect.stringContaining('Admin key: tsk_') });
     expect(await run(['keys', 'create', '--role', 'pos', '--venue', 'store-042'], here)).toMatchObject({ code: 0, stdout: expect.stringContaining('Venue:  store-042') });
-  }, 180_000);
+  });
 
   it.skipIf(!inject('postgresAdminUrl'))('name a PostgreSQL database they cannot open, without its password, and the reason', async () => {
     const url = new URL(inject('postgresAdminUrl')!);
@@ -279,5 +279,5 @@ describe.each(engines)('tessera codes upload [%s]', (engine) => {
     // The header line counted in the file's lines; the report sets the bar's end to what was received.
     expect(barLines(ended.stderr).at(-1)).toEqual([100, 2_500, 2_500]);
     expect(barLines(ended.stderr)[0]).toEqual([0, 0, 2_501]);
-  }, 180_000);
+  });
 });

@@ -353,7 +353,7 @@ describe('error messages', () => {
       }
     }
     expect(checked).toBeGreaterThan(500);
-  }, 120_000);
+  });
 
   describe('says it in words a person reads', () => {
     const A_USER = `usr_${A_ULID}`;

@@ -546,7 +546,7 @@ describeEachEngine('activity reports', (t) => {
     } finally {
       restartClock();
     }
-  }, 600_000);
+  });
 
   it('count a voucher expiring at local midnight on the new day, once its quarter hour has passed', async () => {
     const { adminKey } = await t.newProgram();
@@ -870,5 +870,5 @@ describeEachEngine('activity reports', (t) => {
     const [more] = fc.sample(opsOf(25, 25), { numRuns: 1, seed: 99 });
     for (const step of more!) await play(t, latest, step);
     await checkReports(t, latest);
-  }, 300_000);
+  });
 });
