@@ -10,6 +10,7 @@ import pg from 'pg';
 import SQLite from 'better-sqlite3';
 import { rawPostgres, rawPostgresBurn, rawSqlite, rawSqliteBurn } from './raw-storage.js';
 import type { Storage } from '../src/config.js';
+import { normalizeCode } from '../src/codes/normalize-code.js';
 import { NEIGHBOUR_SECONDS, benchNeighbours } from './neighbours.js';
 import { UPLOAD_CODES, memoryOf, rawPostgresCopy, rawSqliteBulkLoad, uploadToServer, writeCodesFile } from './upload.js';
 
@@ -184,7 +185,7 @@ async function seedVouchers(databaseUrl: string, rewardId: string, userId: strin
     db.transaction(() => {
       for (let i = 0; i < SEEDED_CODES; i++) {
         voucher.run(programId, `vch_bench${i}`, userId, rewardId, codeOf(i), now, now);
-        code.run(programId, codeOf(i), `vch_bench${i}`);
+        code.run(programId, normalizeCode(codeOf(i)), `vch_bench${i}`);
       }
     })();
     db.close();
@@ -200,7 +201,7 @@ async function seedVouchers(databaseUrl: string, rewardId: string, userId: strin
     [programId, userId, rewardId, now, SEEDED_CODES],
   );
   await client.query(
-    `insert into voucher_codes (program_id, code_normal, voucher_id) select $1, 'BENCH-' || lpad(g::text, 8, '0'), 'vch_bench' || g from generate_series(0, $2::int - 1) g`,
+    `insert into voucher_codes (program_id, code_normal, voucher_id) select $1, 'BENCH' || lpad(g::text, 8, '0'), 'vch_bench' || g from generate_series(0, $2::int - 1) g`,
     [programId, SEEDED_CODES],
   );
   await client.query('analyze');

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Migrator } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { type Api, type AppOptions, buildApp } from '../src/app.js';
 import type { Clock } from '../src/clock.js';
 import type { Engine } from '../src/db/engine.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { migrations } from '../src/db/migrations/index.js';
 import { type StoreOptions, openStore } from '../src/db/open-store.js';
 import type { Store } from '../src/db/store.js';
 import { createProgram } from '../src/programs/create-program.js';
@@ -113,6 +115,14 @@ export interface TestAppOptions {
   config?: Partial<AppOptions['config']>;
   /** The guess counters, when not the usual ones beside the database (`guessLimits` then does not apply). */
   guessLimiter?: (database: TestDatabase) => GuessLimiter;
+  /** Stop the migrations after this one: a database as an earlier version left it, for a later migration to meet. */
+  migratedTo?: string;
+}
+
+/** Brings a database up to (and including) the migration named, and no further. */
+async function migrateTo(store: Store, name: string): Promise<void> {
+  const { error } = await new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } }).migrateTo(name);
+  if (error) throw error;
 }
 
 /** Builds an app for this describe block's engine before its tests and tears it down after. */
@@ -122,7 +132,7 @@ export function useTestApp(engine: Engine, options: TestAppOptions = {}): TestAp
   beforeAll(async () => {
     t.database = await createTestDatabase(engine);
     t.store = openTestStore(t.database, storeOptions, pgPoolSize);
-    await migrateToLatest(t.store);
+    await (options.migratedTo === undefined ? migrateToLatest(t.store) : migrateTo(t.store, options.migratedTo));
     t.app = await buildApp({
       store: t.store,
       clock: t.clock,

@@ -288,7 +288,7 @@ describe.each(engines)('several server processes on one database [%s]', (engine)
     // Active vouchers written straight into the database: issuing thousands through the API is slow.
     const store = openStore();
     const { program_id: programId } = await store.db.selectFrom('rewards').select('program_id').where('id', '=', reward.body.id).executeTakeFirstOrThrow();
-    const codes = Array.from({ length: 20_000 }, (_, i) => `T-${String(i).padStart(6, '0')}`); // already in normal form
+    const codes = Array.from({ length: 20_000 }, (_, i) => `T${String(i).padStart(6, '0')}`); // already in normal form
     const now = new Date().toISOString();
     for (let from = 0; from < codes.length; from += 500) {
       const slice = codes.slice(from, from + 500);
@@ -815,7 +815,7 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** `count` distinct codes, already in normal form (no O, I or L), unique to this call. */
+/** `count` distinct codes, unique to this call, with no O, I or L: distinct in normal form too. */
 function distinctCodes(prefix: string, count: number): string[] {
   const tag = randomBytes(3).toString('hex').toUpperCase();
   return Array.from({ length: count }, (_, i) => `${prefix}-${tag}-${String(i).padStart(6, '0')}`);

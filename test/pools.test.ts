@@ -254,8 +254,8 @@ describeEachEngine('code pools', (t) => {
 
       const rows = await poolRows(t, programId, reward.id);
       expect(rows.map((r) => ({ ...r, line: Number(r.line) }))).toEqual([
-        { code: 'GOOD-0001', code_normal: 'G00D-0001', kind: 'POOL', line: 1, upload_id: response.body.uploadId, voucher_id: null },
-        { code: 'PADDED-2', code_normal: 'PADDED-2', kind: 'POOL', line: 10, upload_id: response.body.uploadId, voucher_id: null },
+        { code: 'GOOD-0001', code_normal: 'G00D0001', kind: 'POOL', line: 1, upload_id: response.body.uploadId, voucher_id: null },
+        { code: 'PADDED-2', code_normal: 'PADDED2', kind: 'POOL', line: 10, upload_id: response.body.uploadId, voucher_id: null },
         { code: 'Y'.repeat(128), code_normal: 'Y'.repeat(128), kind: 'POOL', line: 11, upload_id: response.body.uploadId, voucher_id: null },
       ]);
       // Nothing else moved: the other pool and the generated code are as they were.
@@ -1246,7 +1246,7 @@ describeEachEngine('code pools', (t) => {
       expect(lookup.status).toBe(404);
       expect(lookup.body.code).toBe('NOT_FOUND');
       expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 2, available: 1, issued: 1 });
-      const row = await t.store.db.selectFrom('voucher_codes').select('voucher_id').where('program_id', '=', programId).where('code_normal', '=', 'UNS01D-2').executeTakeFirstOrThrow();
+      const row = await t.store.db.selectFrom('voucher_codes').select('voucher_id').where('program_id', '=', programId).where('code_normal', '=', 'UNS01D2').executeTakeFirstOrThrow();
       expect(row.voucher_id).toBeNull();
 
       const found = await t.request('GET', `/v1/vouchers/lookup?code=${encodeURIComponent(' s o l d - l ')}`, undefined, { key: adminKey });

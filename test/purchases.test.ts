@@ -74,14 +74,17 @@ describe('generateCode and normalizeCode', () => {
     expect(codes.size).toBe(20_000);
   });
 
-  it('normalises case, whitespace anywhere and the confusable letters O, I and L', () => {
+  it('normalises case, whitespace and separators anywhere and the confusable letters O, I and L', () => {
     expect(normalizeCode('7HD3XPQ2')).toBe('7HD3XPQ2');
     expect(normalizeCode('7hd3xpq2')).toBe('7HD3XPQ2');
     expect(normalizeCode('  7hd3 xpq2\t\n')).toBe('7HD3XPQ2');
-    expect(normalizeCode('7 H D 3 - X P Q 2')).toBe('7HD3-XPQ2');
+    expect(normalizeCode('7 H D 3 - X P Q 2')).toBe('7HD3XPQ2');
+    expect(normalizeCode('7hd3–xpq2')).toBe('7HD3XPQ2');
+    expect(normalizeCode('7.HD3_XPQ/2\\')).toBe('7HD3XPQ2');
     expect(normalizeCode('O0o')).toBe('000');
     expect(normalizeCode('I1iLl')).toBe('11111');
-    expect(normalizeCode('promo-ab0l')).toBe('PR0M0-AB01');
+    expect(normalizeCode('promo-ab0l')).toBe('PR0M0AB01');
+    expect(normalizeCode(' -–—./_ ')).toBe('');
   });
 
   it('is idempotent and leaves a freshly generated random part unchanged', () => {

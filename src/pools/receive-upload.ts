@@ -45,7 +45,8 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 export function codeProblem(raw: unknown): InvalidReason | null {
   if (typeof raw !== 'string') return 'notText';
   const code = raw.trim();
-  if (code === '') return 'empty';
+  // Nothing but separators is empty too: codes are compared without them.
+  if (normalizeCode(code) === '') return 'empty';
   if (code.length > MAX_CODE_CHARS) return 'tooLong';
   if (!PRINTABLE_ASCII.test(code)) return 'notPrintable';
   return null;

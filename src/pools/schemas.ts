@@ -41,7 +41,7 @@ export const UploadReport = Type.Object({
   alreadyPresent: Tally('The program already has a code with this normal form (a pool, generated or static code of any reward)'),
   invalid: Type.Object({
     ...Tally('Not a usable code').properties,
-    empty: Tally('Blank'),
+    empty: Tally('Blank, or nothing but separators (spaces, dashes, dots, underscores, slashes), which codes are compared without'),
     tooLong: Tally('Longer than 128 characters'),
     notPrintable: Tally('Holds characters outside printable ASCII'),
     notText: Tally('JSON only: an element that is not a string'),

@@ -1,9 +1,12 @@
 import { CODE_PLACEHOLDER } from '../codes/generate-code.js';
+import { normalizeCode } from '../codes/normalize-code.js';
 import { type FieldError, fieldError, validationFailed } from '../errors.js';
 import type { RewardSettings } from './reward.js';
 
 /** Longest code a till may send; a generated code must fit in it. */
 export const MAX_CODE_CHARS = 128;
+
+const NO_SYMBOLS = 'is nothing but separators (spaces, dashes, dots, underscores, slashes), which codes are compared without: nothing would be left';
 
 /**
  * The rules that involve more than one field, checked on the whole reward after a create or a
@@ -25,6 +28,7 @@ export function checkRewardRules(reward: RewardSettings, given: ReadonlySet<stri
   }
   if (reward.codeType === 'STATIC') {
     if (reward.staticCode === null) fail('staticCode', 'is required for a STATIC reward');
+    else if (normalizeCode(reward.staticCode) === '') fail('staticCode', NO_SYMBOLS);
   } else if (reward.staticCode !== null) {
     fail('staticCode', 'applies only to STATIC rewards');
   }

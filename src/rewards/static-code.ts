@@ -13,7 +13,7 @@ export async function registerStaticCode(db: Db, programId: string, rewardId: st
     .onConflict((oc) => oc.columns(['program_id', 'code_normal']).doNothing())
     .executeTakeFirst();
   if (added.numInsertedOrUpdatedRows === 0n) {
-    const message = 'is already a code of this program (compared in normal form: case, spaces and O/I/L ignored)';
+    const message = 'is already a code of this program (compared in normal form: case, spaces, dashes, dots, underscores, slashes and O/I/L ignored)';
     throw new AppError('CONFLICT', `staticCode ${message}`, [fieldError('/body/staticCode', message)]);
   }
 }

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../errors.js';
 import { getVoucher } from './get-voucher.js';
 import type { VoucherView } from './voucher.js';
 
-/** The voucher holding a code, whatever the spelling (case, spaces, O/I/L) it is typed in. */
+/** The voucher holding a code, whatever the spelling (case, separators, O/I/L) it is typed in. */
 export async function lookupVoucher(db: Db, clock: Clock, programId: string, code: string): Promise<VoucherView> {
   const hit = await db
     .selectFrom('voucher_codes')

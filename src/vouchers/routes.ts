@@ -50,7 +50,7 @@ export function registerVoucherRoutes(app: Api, { clock, store, write }: Deps): 
       config: { roles: ['admin'] },
       schema: {
         tags,
-        summary: 'Find a voucher by its code, in any spelling (case, spaces, O/I/L)',
+        summary: 'Find a voucher by its code, in any spelling (case, spaces, dashes, dots, underscores, slashes, O/I/L)',
         querystring: Type.Object({ code: CodeText(256) }, { additionalProperties: false }),
         response: responses({ 200: Voucher }),
       },

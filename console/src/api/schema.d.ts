@@ -2386,7 +2386,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Find a voucher by its code, in any spelling (case, spaces, O/I/L)
+         * Find a voucher by its code, in any spelling (case, spaces, dashes, dots, underscores, slashes, O/I/L)
          * @description Roles: admin
          */
         get: {
@@ -4517,7 +4517,7 @@ export interface paths {
                                 count: number;
                                 /** @description The first line numbers of this kind (JSON: positions in the array) */
                                 lines: number[];
-                                /** @description Blank */
+                                /** @description Blank, or nothing but separators (spaces, dashes, dots, underscores, slashes), which codes are compared without */
                                 empty: {
                                     count: number;
                                     /** @description The first line numbers of this kind (JSON: positions in the array) */

@@ -1,5 +1,4 @@
 import { type Kysely, sql } from 'kysely';
-import { normalizeCode } from '../../codes/normalize-code.js';
 import { engineOf } from '../engine.js';
 
 /**
@@ -31,12 +30,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('voucher_id'), 'is', null)
     .execute();
 
-  // Static codes of rewards created before the register held them.
+  // Static codes of rewards created before the register held them, in the normal form of the time
+  // (written out: migrations are frozen; 0009 takes the separators out later).
+  const normalForm = (code: string) => code.toUpperCase().replace(/\s+/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   const statics = await db.selectFrom('rewards').select(['program_id', 'id', 'static_code']).where('code_type', '=', 'STATIC').execute();
   for (const reward of statics) {
     await db
       .insertInto('voucher_codes')
-      .values({ program_id: reward.program_id, code_normal: normalizeCode(reward.static_code), kind: 'STATIC', reward_id: reward.id, code: reward.static_code })
+      .values({ program_id: reward.program_id, code_normal: normalForm(reward.static_code), kind: 'STATIC', reward_id: reward.id, code: reward.static_code })
       .onConflict((oc) => oc.doNothing())
       .execute();
   }

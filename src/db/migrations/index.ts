@@ -7,6 +7,7 @@ import * as codePools from './0005-code-pools.js';
 import * as scale from './0006-scale.js';
 import * as tallyTiers from './0007-tally-tiers.js';
 import * as vouchersByExpiry from './0008-vouchers-by-expiry.js';
+import * as codesWithoutSeparators from './0009-codes-without-separators.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-scale': scale,
   '0007-tally-tiers': tallyTiers,
   '0008-vouchers-by-expiry': vouchersByExpiry,
+  '0009-codes-without-separators': codesWithoutSeparators,
 };

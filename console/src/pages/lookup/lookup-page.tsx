@@ -59,7 +59,7 @@ export function LookupPage() {
     <>
       <PageTitle title="Code lookup" />
       <form className="card inline-form" role="search" onSubmit={submit}>
-        <TextField name="code" label="Code" value={typed} onChange={setTyped} spellCheck={false} autoComplete="off" hint="Any spelling: case, spaces, O for 0 and I or L for 1 do not matter." />
+        <TextField name="code" label="Code" value={typed} onChange={setTyped} spellCheck={false} autoComplete="off" hint="Any spelling: case, spaces, dashes, dots, underscores, slashes, O for 0 and I or L for 1 do not matter." />
         <button type="submit">Look up</button>
       </form>
       <ProblemBanner problem={result.problem ?? action.problem} />

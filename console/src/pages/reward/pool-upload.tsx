@@ -64,7 +64,7 @@ function UploadReportView({ report }: { report: UploadReport }) {
     ['Duplicated in the file', report.duplicated],
     ['Already present', report.alreadyPresent],
     ['Invalid', report.invalid],
-    ['… empty', report.invalid.empty],
+    ['… empty or only separators', report.invalid.empty],
     ['… too long', report.invalid.tooLong],
     ['… not printable', report.invalid.notPrintable],
     ['… not text', report.invalid.notText],
