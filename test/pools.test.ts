@@ -7,6 +7,7 @@ import { SORT_SPAN } from '../src/pools/receive-upload.js';
 import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines, useTestApp } from './harness.js';
 import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
+import { until } from './until.js';
 
 const DAY = 86_400_000;
 const MiB = 1_048_576;
@@ -97,15 +98,6 @@ function uploadPieceByPiece(t: TestApp, key: string, rewardId: string, pieces: s
       while (sent < released.length) released[sent++]!();
     },
   };
-}
-
-/** Waits until `check` holds (polling), failing after a while. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** How many of a reward's codes are in the register, whatever their upload's state. */
@@ -598,7 +590,7 @@ describeEachEngine('code pools', (t) => {
         }
       });
       expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 1, available: 1, issued: 0 });
-    }, 60_000);
+    });
 
     it('refuses an upload over the size limit with 413 PAYLOAD_TOO_LARGE in every format, leaving nothing', async () => {
       const { programId, adminKey } = await t.newProgram();
@@ -620,7 +612,7 @@ describeEachEngine('code pools', (t) => {
       });
       expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 1, available: 1, issued: 0 });
       expect(await stockOf(t, adminKey, reward.id)).toBe(1);
-    }, 120_000);
+    });
   });
 
   describe('Idempotency-Key', () => {
@@ -754,7 +746,7 @@ describeEachEngine('code pools', (t) => {
       const before = await footprint(t, programId);
       const held = uploadHeldOpen(t, adminKey, reward.id, `${numbered('SLOW', 0, SORT_SPAN).join('\n')}\n`, 'text/plain');
       try {
-        await until('the first span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
+        await until('the first span is in', () => registered(t, programId, reward.id), (n) => n === SORT_SPAN);
         // Its process looked dead to the sweep (the clock ran past a minute with no word from it).
         t.clock.advance(61_000);
         expect(await sweepAbandonedUploads(t.store, t.clock)).toBe(1);
@@ -764,7 +756,7 @@ describeEachEngine('code pools', (t) => {
       const answer = await held.answer;
       expect(answer.status).toBe(409);
       expect(answer.body.code).toBe('CONFLICT');
-      await until('its codes are removed', async () => (await registered(t, programId, reward.id)) === 0);
+      await until('its codes are removed', () => registered(t, programId, reward.id), (n) => n === 0);
       expect(await footprint(t, programId)).toEqual(before);
     });
 
@@ -777,7 +769,7 @@ describeEachEngine('code pools', (t) => {
       const codes = numbered('ARRIVING', 0, SORT_SPAN);
       const held = uploadHeldOpen(t, adminKey, reward.id, `${codes.join('\n')}\n`, 'text/plain');
       try {
-        await until('the first span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
+        await until('the first span is in', () => registered(t, programId, reward.id), (n) => n === SORT_SPAN);
         expect(await summaryOf(t, adminKey, reward.id)).toEqual({
           total: 0,
           available: 0,
@@ -868,7 +860,7 @@ describeEachEngine('code pools', (t) => {
       const before = await footprint(t, programId);
       const held = uploadHeldOpen(t, adminKey, reward.id, `{"codes":${JSON.stringify(numbered('HALF', 0, SORT_SPAN + 5_000)).slice(0, -1)},`, 'application/json');
       try {
-        await until('a span is in', async () => (await registered(t, programId, reward.id)) >= SORT_SPAN);
+        await until('a span is in', () => registered(t, programId, reward.id), (n) => n >= SORT_SPAN);
       } finally {
         held.finish('}');
       }
@@ -883,7 +875,7 @@ describeEachEngine('code pools', (t) => {
       const failing = uploadHeldOpen(t, adminKey, reward.id, `{"codes":${JSON.stringify(codes).slice(0, -1)},`, 'application/json');
       let beside: Promise<Response> | undefined;
       try {
-        await until('the failing upload’s span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
+        await until('the failing upload’s span is in', () => registered(t, programId, reward.id), (n) => n === SORT_SPAN);
         beside = upload(t, adminKey, reward.id, `${codes.join('\n')}\n`);
         // It waits while the first is arriving: nothing of it is in yet.
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -932,7 +924,7 @@ describeEachEngine('code pools', (t) => {
       const first = uploadHeldOpen(t, adminKey, reward.id, body, 'text/plain', headers);
       let retrying: Promise<Response> | undefined;
       try {
-        await until('the first attempt’s span is in', async () => (await registered(t, programId, reward.id)) === SORT_SPAN);
+        await until('the first attempt’s span is in', () => registered(t, programId, reward.id), (n) => n === SORT_SPAN);
         // The client gave up waiting and sent the same upload again, with the same key: it waits its turn.
         retrying = upload(t, adminKey, reward.id, body, { headers });
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -990,7 +982,6 @@ describeEachEngine('code pools', (t) => {
     });
 
     it('hands out exactly 1,000 codes to 2,000 simultaneous buyers of a pool of 1,000', async () => {
-      const started = Date.now();
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey, { pricePoints: 5, lowStockThreshold: 100 });
       const pool = numbered('DRAIN', 0, 1_000);
@@ -1022,8 +1013,7 @@ describeEachEngine('code pools', (t) => {
       ]);
       const low = await eventsOfType(t, adminKey, 'CODE_POOL_LOW');
       expect(low.map((e) => e.data)).toEqual([{ rewardId: reward.id, rewardName: 'Partner voucher', remaining: 100, lowStockThreshold: 100 }]);
-      expect(Date.now() - started).toBeLessThan(60_000);
-    }, 120_000);
+    });
 
     it('gives 200 simultaneous reveals of TWO_STEP vouchers 200 distinct codes of the pool', async () => {
       const { programId, adminKey } = await t.newProgram();
@@ -1513,7 +1503,7 @@ describe.each(engines)('a server process refusing uploads [%s]', (engine) => {
       }
     }
     expect(JSON.parse((await send(false, 'GET', `${url}/summary`)).text)).toEqual({ total: 1, available: 1, issued: 0 });
-  }, 120_000);
+  });
 
   it('answers the next request on a kept-alive connection after refusing an upload part-way through its body', async () => {
     const early = `{"codes": ["A-1",, ${JSON.stringify(many)}]}`; // broken in its first bytes, the rest unread
@@ -1530,7 +1520,7 @@ describe.each(engines)('a server process refusing uploads [%s]', (engine) => {
         agent.destroy();
       }
     }
-  }, 60_000);
+  });
 });
 
 describe.each(engines)('a stalled upload [%s]', (engine) => {

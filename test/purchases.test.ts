@@ -326,7 +326,7 @@ describeEachEngine('purchases', (t) => {
       ]);
       const balances = await t.store.db.selectFrom('users').select('balance').where('program_id', '=', programId).execute();
       expect(balances.every((u) => u.balance === 0)).toBe(true);
-    }, 120_000);
+    });
   });
 
   describe('a nearly full code space', () => {
@@ -344,7 +344,7 @@ describeEachEngine('purchases', (t) => {
       }
     }
 
-    it('refuses with CONFLICT and an explanation, quickly and leaving nothing, once every code is taken', async () => {
+    it('refuses with CONFLICT and an explanation, after a bounded number of tries and leaving nothing, once every code is taken', async () => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await newReward(t, adminKey, { codeFormat: '{code}', pricePoints: 5, stock: 10, perUserLimit: 3 });
       await shrinkCodeLength(reward.id, 1);
@@ -352,11 +352,9 @@ describeEachEngine('purchases', (t) => {
       const userId = await memberWith(t, adminKey, 100);
 
       await expectNothingBehind(t, programId, async () => {
-        const started = Date.now();
         const response = await buy(t, adminKey, userId, reward.id);
-        expect(Date.now() - started).toBeLessThan(5_000);
         expect(response.status).toBe(409);
-        expect(response.body).toMatchObject({ code: 'CONFLICT', detail: expect.stringMatching(/code space|codeLength/) });
+        expect(response.body).toMatchObject({ code: 'CONFLICT', detail: expect.stringMatching(/in \d+ tries: its code space is nearly full\. Increase codeLength/) });
       });
     });
 

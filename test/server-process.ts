@@ -88,7 +88,7 @@ export function startServer(databaseUrl: string, options: StartOptions = {}): Pr
   return new Promise<ServerProcess>((resolve, reject) => {
     let pending = '';
     let ready = false;
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timeoutMs = options.timeoutMs ?? 120_000;
 
     const timer = setTimeout(() => {
       if (ready) return;
@@ -116,7 +116,7 @@ export function startServer(databaseUrl: string, options: StartOptions = {}): Pr
           url: msg.slice(LISTENING.length).trim(),
           pid: child.pid!,
           output,
-          async stop(stopTimeoutMs = 20_000) {
+          async stop(stopTimeoutMs = 60_000) {
             const deadline = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
             try {
               const exit = await kill('SIGTERM');

@@ -16,7 +16,14 @@ describe('npm start', () => {
   const dirs: string[] = [];
 
   afterEach(() => {
-    for (const child of started.splice(0)) child.kill('SIGKILL');
+    // The whole process group: npm, and the server it started, even when npm is already gone.
+    for (const child of started.splice(0)) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -27,7 +34,7 @@ describe('npm start', () => {
     const env: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) if (!CONFIG_VARIABLE.test(name) && !name.startsWith('npm_')) env[name] = value;
     Object.assign(env, { PORT: '0', DATABASE_URL: `file:${path.join(dir, 'start.db')}` });
-    const npm = spawn('npm', ['start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     started.push(npm);
     let output = '';
     npm.stdout!.on('data', (chunk) => (output += chunk));
