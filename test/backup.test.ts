@@ -5,14 +5,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT, programArgs } from './entry-points.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 
 const run = promisify(execFile);
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 
 /** `tessera <args>` as an operator runs it, on the database `file`. */
 const tessera = (file: string, ...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  run(process.execPath, [...programArgs('cli/main'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: `file:${file}`, LOG_LEVEL: 'silent' },
   });

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,12 +10,9 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SORT_SPAN } from '../src/pools/receive-upload.js';
 import { type TestDatabase, createTestDatabase, engines } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
+import { REPO_ROOT, programArgs } from './entry-points.js';
 import { until } from './until.js';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-const MAIN = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
-// Absolute, so the command runs from any folder.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const CONFIG_VARIABLE = /^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL|TESSERA_.*)$/;
 const UNKNOWN_REWARD = 'rwd_01jz0000000000000000000000';
 
@@ -34,7 +30,7 @@ function tessera(args: string[], options: { env?: Record<string, string>; cwd?: 
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!CONFIG_VARIABLE.test(name)) env[name] = value;
   Object.assign(env, options.env);
-  const child = spawn(process.execPath, ['--import', TSX, ...(options.node ?? []), MAIN, ...args], {
+  const child = spawn(process.execPath, [...(options.node ?? []), ...programArgs('cli/main'), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,7 +97,8 @@ register(new URL('./trace-hooks.mjs', import.meta.url), { data: { file: process.
       const files = fs.readFileSync(trace, 'utf8').split('\n').filter((url) => url.startsWith('file:')).map((url) => new URL(url).pathname);
       return {
         ...ended,
-        ours: [...new Set(files.filter((file) => !file.includes('/node_modules/')).map((file) => path.relative(REPO_ROOT, file)))].sort(),
+        // As sources, whether the build or the sources ran.
+        ours: [...new Set(files.filter((file) => !file.includes('/node_modules/')).map((file) => path.relative(REPO_ROOT, file).replace(/^dist\/(.*)\.js$/, 'src/$1.ts')))].sort(),
         packages: [...new Set(files.map((file) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(file)?.[1]).filter((name) => name !== undefined))],
       };
     };

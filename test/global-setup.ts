@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -8,6 +10,8 @@ declare module 'vitest' {
     postgresAdminUrl: string | null;
     /** A reachable Redis, or null (its tests skipped locally, fatal in CI). */
     redisUrl: string | null;
+    /** Whether dist/ was built from the sources as they are (then spawned programs run it). */
+    buildIsCurrent: boolean;
   }
 }
 
@@ -31,6 +35,8 @@ async function probeRedis(project: TestProject): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
+  const check = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '..', 'scripts', 'build-if-stale.mjs'), '--check']);
+  project.provide('buildIsCurrent', check.status === 0);
   await probeRedis(project);
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
   try {

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import { REPO_ROOT, programArgs } from './entry-points.js';
 
 /** The admin key every test server bootstraps its first program with. */
 export const BOOTSTRAP_ADMIN_KEY = 'tsk_multi_process_test_admin_key_0123456789';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const LISTENING = 'Server listening at ';
 
 /** A real `node src/main.ts` process serving on 127.0.0.1. */
@@ -39,7 +38,7 @@ const running = new Map<ChildProcess, Promise<Exit>>();
 const CONFIG_VARIABLE = /^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL|TESSERA_.*)$/;
 
 /**
- * Starts `node --import tsx src/main.ts` on `databaseUrl` and resolves once it listens. Rejects with
+ * Starts the server (`programArgs('main')`) on `databaseUrl` and resolves once it listens. Rejects with
  * the process output when it exits first or does not listen within the timeout (and kills it).
  */
 export function startServer(databaseUrl: string, options: StartOptions = {}): Promise<ServerProcess> {
@@ -57,7 +56,7 @@ export function startServer(databaseUrl: string, options: StartOptions = {}): Pr
   });
 
   // node itself, not npm or the tsx CLI: both would put a wrapper process between us and the server.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, programArgs('main'), {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
