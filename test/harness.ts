@@ -21,6 +21,9 @@ import { DEFAULT_GUESS_LIMITS, type GuessLimiter, type GuessLimits, openGuessLim
 export const engines: Engine[] = inject('postgresAdminUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /** Quick retries and timeouts, and receivers on 127.0.0.1 allowed. */
+/** The upload limit of test apps: above the largest upload a test sends, small enough that going over it is quick. */
+export const TEST_UPLOAD_LIMIT_BYTES = 2_097_152;
+
 export const TEST_WEBHOOK_SETTINGS: WebhookSettings = { allowPrivate: true, timeoutMs: 500, retryBaseMs: 50, maxAgeMs: 3_600_000, pollMs: 20 };
 
 /** A clock tests can move; it starts at the real time. */
@@ -136,7 +139,7 @@ export function useTestApp(engine: Engine, options: TestAppOptions = {}): TestAp
     t.app = await buildApp({
       store: t.store,
       clock: t.clock,
-      config: { bodyLimitBytes: 65_536, uploadLimitBytes: 8_388_608, uploadIdleMs: 30_000, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS, ...config },
+      config: { bodyLimitBytes: 65_536, uploadLimitBytes: TEST_UPLOAD_LIMIT_BYTES, uploadIdleMs: 30_000, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS, ...config },
       guessLimiter: options.guessLimiter?.(t.database) ?? openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
     });
     await t.app.ready();

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { addBatch, beginUpload, newPendingUpload, sweepAbandonedUploads } from '../src/pools/pending-upload.js';
 import { SORT_SPAN } from '../src/pools/receive-upload.js';
-import { type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines, useTestApp } from './harness.js';
+import { TEST_UPLOAD_LIMIT_BYTES, type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines, useTestApp } from './harness.js';
 import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 import { until } from './until.js';
@@ -433,11 +433,11 @@ describeEachEngine('code pools', (t) => {
       expect(response.body).toMatchObject({ received: 5_000, added: 5_000, invalid: { count: 0 } });
     });
 
-    it('counts a line of 4 MB as one code too long, and reads on', async () => {
+    it('counts a line of 1 MB as one code too long, and reads on', async () => {
       const { adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
       const long = 'X'.repeat(64 * 1024);
-      const response = await uploadInPieces(t, adminKey, reward.id, ['OK-1\n', ...Array.from({ length: 64 }, () => long), '\nOK-2\n'], 'text/plain');
+      const response = await uploadInPieces(t, adminKey, reward.id, ['OK-1\n', ...Array.from({ length: 16 }, () => long), '\nOK-2\n'], 'text/plain');
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({ received: 3, added: 2, invalid: { count: 1, tooLong: { count: 1, lines: [2] } } });
     });
@@ -577,9 +577,11 @@ describeEachEngine('code pools', (t) => {
       const cases: Array<[string[], string, number]> = [
         [[`{"codes":${JSON.stringify(codes).slice(0, -1)}`, ',"PIECES-LAST]}'], 'application/json', 400],
         [[`${codes.join('\n')}\n`, '"PIECES-LAST\n'], 'text/csv', 400],
-        // Over the 8 MiB limit only with its last piece.
-        [[`${numbered('PIECES', 0, 600_000).join('\n')}\n`, `${numbered('LATE', 0, 100_000).join('\n')}\n`], 'text/plain', 413],
+        // Over the limit only with its last piece.
+        [[`${numbered('PIECES', 0, 140_000).join('\n')}\n`, `${numbered('LATE', 0, 30_000).join('\n')}\n`], 'text/plain', 413],
       ];
+      const [over] = cases.filter(([, , status]) => status === 413).map(([pieces]) => pieces.map((piece) => Buffer.byteLength(piece)));
+      expect([over![0]! < TEST_UPLOAD_LIMIT_BYTES, over![0]! + over![1]! > TEST_UPLOAD_LIMIT_BYTES]).toEqual([true, true]);
       await expectNothingBehind(t, programId, async () => {
         for (const [pieces, contentType, status] of cases) {
           const uncaught = await uncaughtDuring(async () => {
@@ -596,7 +598,7 @@ describeEachEngine('code pools', (t) => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
       await uploaded(t, adminKey, reward.id, ['BEFORE-1']);
-      const codes = numbered('OVER', 0, 700_000); // 12 characters and a separator each: over 8 MiB
+      const codes = numbered('OVER', 0, 200_000); // 11 characters and a separator each: over the limit
       const bodies = [
         [codes.join('\n'), 'text/plain'],
         [`code\n${codes.join('\n')}`, 'text/csv'],
@@ -604,7 +606,7 @@ describeEachEngine('code pools', (t) => {
       ] as const;
       await expectNothingBehind(t, programId, async () => {
         for (const [payload, contentType] of bodies) {
-          expect(Buffer.byteLength(payload)).toBeGreaterThan(8 * MiB);
+          expect(Buffer.byteLength(payload)).toBeGreaterThan(TEST_UPLOAD_LIMIT_BYTES);
           const response = await upload(t, adminKey, reward.id, payload, { contentType });
           expect(response.status, contentType).toBe(413);
           expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
