@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Response, useTestApp } from './harness.js';
+import type { JsonSchema } from './json-schema.js';
 
 /**
  * A refused request says what is wrong in words: each message is a sentence that starts with the
@@ -8,29 +9,6 @@ import { type Response, useTestApp } from './harness.js';
  * /openapi.json and the bad values made from each schema, so a new route or field is covered the
  * day it ships. Nothing here gets past validation, so one engine is enough.
  */
-
-interface JsonSchema {
-  type?: string;
-  enum?: unknown[];
-  const?: unknown;
-  not?: JsonSchema;
-  anyOf?: JsonSchema[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: boolean;
-  items?: JsonSchema;
-  minItems?: number;
-  maxItems?: number;
-  uniqueItems?: boolean;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  format?: string;
-  'x-expects'?: string;
-  'x-streamed'?: boolean;
-}
 
 type Part = 'params' | 'querystring' | 'headers' | 'body';
 

@@ -4,30 +4,12 @@ import { beforeAll, expect, it } from 'vitest';
 import { ROLES, type Role } from '../src/keys/roles.js';
 import { type Response, type TestApp, createKey, createMember, describeEachEngine } from './harness.js';
 import { until } from './until.js';
+import type { JsonSchema } from './json-schema.js';
 
 /**
  * Authentication, authorisation and tenant isolation for every protected operation. The route list
  * is not written here: it is read from /openapi.json, so a new route is covered the day it ships.
  */
-
-interface JsonSchema {
-  type?: string;
-  enum?: unknown[];
-  const?: unknown;
-  not?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  minItems?: number;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  format?: string;
-}
 
 interface Operation {
   /** "POST /v1/users/{id}/points", for messages. */
