@@ -122,19 +122,15 @@ async function holdersOf(db: Db, programId: string, normals: string[]): Promise<
  * upload's record shows, with the batch, how many lines are dealt with and how many codes added.
  */
 export async function addBatch(db: Db, clock: Clock, upload: PendingUpload, batch: UploadEntry[], waiting = 0) {
-  await keepAlive(db, clock, upload);
   // The first line of each normal form in the batch speaks for the rest of them.
   const first = new Map<string, UploadEntry>();
   for (const entry of batch) if (!first.has(entry.normal)) first.set(entry.normal, entry);
   const inserted = await insertBatch(db, upload, [...first.values()]);
   const holders = await holdersOf(db, upload.programId, [...first.keys()].filter((normal) => !inserted.has(normal)));
   const progress = { received: upload.received - waiting, added: upload.added + inserted.size };
-  await db
-    .updateTable('code_uploads')
-    .set(progress)
-    .where('program_id', '=', upload.programId)
-    .where('id', '=', upload.uploadId)
-    .execute();
+  // One write of the upload's row says it is alive and how far it has come; an upload given up
+  // meanwhile is refused here, and the caller's transaction takes the batch back with it.
+  await keepAlive(db, clock, upload, progress);
   return {
     progress,
     apply: () => {
@@ -165,11 +161,19 @@ export async function uploadInProgress(db: Db, clock: Clock, programId: string, 
   return { id: pending.id, status: 'PENDING', received: Number(pending.received), added: Number(pending.added), createdAt: pending.created_at };
 }
 
-/** Says the upload is alive; refused (CONFLICT) when it was given up meanwhile, so nothing more is added to it. */
-export async function keepAlive(db: Db, clock: Clock, upload: Pick<PendingUpload, 'programId' | 'uploadId'>): Promise<void> {
+/**
+ * Says the upload is alive, with its progress when given; refused (CONFLICT) when it was given up
+ * meanwhile, so nothing more is added to it.
+ */
+export async function keepAlive(
+  db: Db,
+  clock: Clock,
+  upload: Pick<PendingUpload, 'programId' | 'uploadId'>,
+  progress?: { received: number; added: number },
+): Promise<void> {
   const alive = await db
     .updateTable('code_uploads')
-    .set({ heartbeat_at: isoNow(clock) })
+    .set({ heartbeat_at: isoNow(clock), ...progress })
     .where('program_id', '=', upload.programId)
     .where('id', '=', upload.uploadId)
     .where('status', '=', 'PENDING')
