@@ -30,7 +30,7 @@ function tessera(args: string[], options: { env?: Record<string, string>; cwd?: 
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!CONFIG_VARIABLE.test(name)) env[name] = value;
   Object.assign(env, options.env);
-  const child = spawn(process.execPath, [...(options.node ?? []), ...programArgs('cli/main'), ...args], {
+  const child = spawn(process.execPath, [...programArgs('cli/main', options.node), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

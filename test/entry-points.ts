@@ -12,8 +12,9 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
  * the build when it is current, as `npm test` leaves it, which starts faster and costs a busy
  * machine less; otherwise the sources through tsx, so a test run right after an edit runs the edit.
  */
-export function programArgs(entry: 'main' | 'cli/main'): string[] {
+export function programArgs(entry: 'main' | 'cli/main', nodeOptions: string[] = []): string[] {
+  // The caller's node options come after the sources' loader, so what they observe is the program.
   return inject('buildIsCurrent')
-    ? [path.join(REPO_ROOT, 'dist', `${entry}.js`)]
-    : ['--import', TSX, path.join(REPO_ROOT, 'src', `${entry}.ts`)];
+    ? [...nodeOptions, path.join(REPO_ROOT, 'dist', `${entry}.js`)]
+    : ['--import', TSX, ...nodeOptions, path.join(REPO_ROOT, 'src', `${entry}.ts`)];
 }
