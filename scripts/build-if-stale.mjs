@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs before `npm start`: builds only when a source is newer than the last build, so a start on a
+// Runs before `npm start` and `npm test`: builds only when a source is newer than the last build, so a start on a
 // built tree costs a few milliseconds of looking instead of a whole build. `npm install` builds too.
 // The tests ask it (`--check`) whether the servers they start can run the build.
 import { spawnSync } from 'node:child_process';

@@ -18,6 +18,7 @@ import { type Write, makeWrite } from './http/write.js';
 import { registerApiKeyRoutes } from './keys/routes.js';
 import { registerLedgerRoutes } from './ledger/routes.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import type { UploadSettings } from './pools/upload-settings.js';
 import { registerPoolRoutes } from './pools/routes.js';
 import { registerPurchaseRoutes } from './purchases/routes.js';
 import { registerReportRoutes } from './reports/routes.js';
@@ -39,14 +40,13 @@ export interface Deps {
   write: Write;
   guessLimiter: GuessLimiter;
   webhooks: WebhookSettings;
-  uploadLimitBytes: number;
-  uploadIdleMs: number;
+  uploads: UploadSettings;
 }
 
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimitBytes' | 'uploadLimitBytes' | 'uploadIdleMs' | 'trustProxy' | 'logLevel' | 'webhooks'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'uploads' | 'trustProxy' | 'logLevel' | 'webhooks'>;
   /** Counts unknown codes per key; closed with the app. */
   guessLimiter: GuessLimiter;
   /** Collect process-wide metrics (CPU, memory, event loop): once per process. */
@@ -105,7 +105,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   const { guessLimiter } = options;
   app.addHook('onReady', () => guessLimiter.ready);
   app.addHook('onClose', () => guessLimiter.close());
-  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks, uploadLimitBytes: config.uploadLimitBytes, uploadIdleMs: config.uploadIdleMs };
+  const deps: Deps = { store, clock, write: makeWrite(store, clock), guessLimiter, webhooks: config.webhooks, uploads: config.uploads };
 
   // The whole API surface, in one place.
   registerOpsRoutes(app, deps, registry);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_SPAN_CODES, type UploadSettings } from './pools/upload-settings.js';
 import { DEFAULT_GUESS_LIMITS, type GuessLimits } from './validations/guess-limiter.js';
 import type { WebhookSettings } from './webhooks/webhook.js';
 
@@ -21,10 +22,7 @@ export interface Config {
   pgPoolSize: number;
   logLevel: string;
   bodyLimitBytes: number;
-  /** Largest pool upload; uploads are streamed, so this bounds disk and time, not memory. */
-  uploadLimitBytes: number;
-  /** An upload whose sender sends nothing for this long is given up, and its program's next upload goes ahead. */
-  uploadIdleMs: number;
+  uploads: UploadSettings;
   bootstrapAdminKey: string | undefined;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
@@ -73,8 +71,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pgPoolSize: integer('TESSERA_PG_POOL_SIZE', 8, 1, 200),
     logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     bodyLimitBytes: integer('TESSERA_BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
-    uploadLimitBytes: integer('TESSERA_UPLOAD_LIMIT_BYTES', 268_435_456, 1024, 17_179_869_184),
-    uploadIdleMs: integer('TESSERA_UPLOAD_IDLE_SECONDS', 30, 1, 3600) * 1000,
+    uploads: {
+      limitBytes: integer('TESSERA_UPLOAD_LIMIT_BYTES', 268_435_456, 1024, 17_179_869_184),
+      idleMs: integer('TESSERA_UPLOAD_IDLE_SECONDS', 30, 1, 3600) * 1000,
+      spanCodes: integer('TESSERA_UPLOAD_SPAN_CODES', DEFAULT_SPAN_CODES, 1_000, 1_000_000),
+    },
     bootstrapAdminKey,
     shutdownTimeoutMs: integer('TESSERA_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     trustProxy: oneOf('TESSERA_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',

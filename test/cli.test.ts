@@ -7,11 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { SORT_SPAN } from '../src/pools/receive-upload.js';
-import { type TestDatabase, createTestDatabase, engines } from './harness.js';
+import { TEST_UPLOAD_SETTINGS, type TestDatabase, createTestDatabase, engines } from './harness.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
 import { REPO_ROOT, programArgs } from './entry-points.js';
 import { until } from './until.js';
+
+/** Codes a test server gathers before writing them (TESSERA_UPLOAD_SPAN_CODES). */
+const SPAN = TEST_UPLOAD_SETTINGS.spanCodes;
 
 const CONFIG_VARIABLE = /^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL|TESSERA_.*)$/;
 const UNKNOWN_REWARD = 'rwd_01jz0000000000000000000000';
@@ -238,10 +240,10 @@ describe.each(engines)('tessera codes upload [%s]', (engine) => {
     const summary = `/v1/rewards/${reward.id}/codes/summary`;
 
     // Another upload of the program is arriving, and has stored a span: this one waits its turn.
-    const other = uploadHeldOpen(server, reward.id, Array.from({ length: SORT_SPAN }, (_, i) => `OTHER-${i}\n`).join(''));
+    const other = uploadHeldOpen(server, reward.id, Array.from({ length: SPAN }, (_, i) => `OTHER-${i}\n`).join(''));
     let held = true;
     try {
-      await until('the other upload to store a span', async () => (await call(server, 'GET', summary)).upload?.received, (received) => received === SORT_SPAN);
+      await until('the other upload to store a span', async () => (await call(server, 'GET', summary)).upload?.received, (received) => received === SPAN);
 
       const dir = newDir();
       const file = path.join(dir, 'codes.txt');
@@ -266,7 +268,7 @@ describe.each(engines)('tessera codes upload [%s]', (engine) => {
     } finally {
       if (held) await other.end().catch(() => {});
     }
-    expect(await call(server, 'GET', summary)).toEqual({ total: SORT_SPAN + 3_000, available: SORT_SPAN + 3_000, issued: 0 });
+    expect(await call(server, 'GET', summary)).toEqual({ total: SPAN + 3_000, available: SPAN + 3_000, issued: 0 });
 
     const direct = path.join(newDir(), 'direct.csv');
     fs.writeFileSync(direct, `code\n${Array.from({ length: 2_500 }, (_, i) => `DIRECT-${i}`).join('\n')}\n`);

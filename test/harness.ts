@@ -14,16 +14,23 @@ import { type StoreOptions, openStore } from '../src/db/open-store.js';
 import type { Store } from '../src/db/store.js';
 import { createProgram } from '../src/programs/create-program.js';
 import type { Storage } from '../src/config.js';
+import type { UploadSettings } from '../src/pools/upload-settings.js';
 import type { WebhookSettings } from '../src/webhooks/webhook.js';
 import { DEFAULT_GUESS_LIMITS, type GuessLimiter, type GuessLimits, openGuessLimiter } from '../src/validations/guess-limiter.js';
 
 /** The engines this run covers: SQLite always, PostgreSQL when reachable. */
 export const engines: Engine[] = inject('postgresAdminUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
 
-/** Quick retries and timeouts, and receivers on 127.0.0.1 allowed. */
 /** The upload limit of test apps: above the largest upload a test sends, small enough that going over it is quick. */
 export const TEST_UPLOAD_LIMIT_BYTES = 2_097_152;
 
+/**
+ * Uploads in test apps: spans a tenth of the default, so the tests that need an upload of several
+ * spans (one still arriving after its first span is in, say) send thousands of codes, not 100,000s.
+ */
+export const TEST_UPLOAD_SETTINGS: UploadSettings = { limitBytes: TEST_UPLOAD_LIMIT_BYTES, idleMs: 30_000, spanCodes: 5_000 };
+
+/** Quick retries and timeouts, and receivers on 127.0.0.1 allowed. */
 export const TEST_WEBHOOK_SETTINGS: WebhookSettings = { allowPrivate: true, timeoutMs: 500, retryBaseMs: 50, maxAgeMs: 3_600_000, pollMs: 20 };
 
 /** A clock tests can move; it starts at the real time. */
@@ -139,7 +146,7 @@ export function useTestApp(engine: Engine, options: TestAppOptions = {}): TestAp
     t.app = await buildApp({
       store: t.store,
       clock: t.clock,
-      config: { bodyLimitBytes: 65_536, uploadLimitBytes: TEST_UPLOAD_LIMIT_BYTES, uploadIdleMs: 30_000, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS, ...config },
+      config: { bodyLimitBytes: 65_536, uploads: TEST_UPLOAD_SETTINGS, trustProxy: false, logLevel: 'silent', webhooks: TEST_WEBHOOK_SETTINGS, ...config },
       guessLimiter: options.guessLimiter?.(t.database) ?? openGuessLimiter({ storage: storageOf(t.database), limits: guessLimits }),
     });
     await t.app.ready();

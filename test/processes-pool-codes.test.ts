@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { sweepAbandonedUploads } from '../src/pools/pending-upload.js';
-import { SORT_SPAN } from '../src/pools/receive-upload.js';
-import { engines } from './harness.js';
+import { TEST_UPLOAD_SETTINGS, engines } from './harness.js';
 import {
   type Answer,
   call,
@@ -22,6 +21,9 @@ import {
   useProcessDatabase,
 } from './processes.js';
 import { until } from './until.js';
+
+/** Codes a test server gathers before writing them (TESSERA_UPLOAD_SPAN_CODES). */
+const SPAN = TEST_UPLOAD_SETTINGS.spanCodes;
 
 /** Pool codes uploaded and handed out through several server processes on one database. */
 describe.each(engines)('pool codes across server processes on one database [%s]', (engine) => {
@@ -78,12 +80,12 @@ describe.each(engines)('pool codes across server processes on one database [%s]'
     // PostgreSQL) a transaction. The file is a span and one chunk of 1,000 lines more, more than one
     // batch on either engine; the last chunk is held back until after the kill, so the upload cannot
     // finish before it, and the kill comes once a first batch is in.
-    const codes = distinctCodes('CUT', SORT_SPAN + 1_000);
+    const codes = distinctCodes('CUT', SPAN + 1_000);
     const store = openStore();
 
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const upload = streamUpload(server, rewardId, codes, { gate: (sent) => (sent >= SORT_SPAN ? released : undefined) });
+    const upload = streamUpload(server, rewardId, codes, { gate: (sent) => (sent >= SPAN ? released : undefined) });
     try {
       await until(
         'a first batch of the upload in the database',
@@ -152,7 +154,7 @@ describe.each(engines)('pool codes across server processes on one database [%s]'
     const [one, two] = await startTogether(2);
     const rewardId = await createPoolReward(one!);
     // Each upload has a span and 10,000 codes more; 5,000 in common: the last of the first, the first of the second.
-    const each = SORT_SPAN + 10_000;
+    const each = SPAN + 10_000;
     const codes = distinctCodes('TWO', 2 * each - 5_000);
     const first = codes.slice(0, each);
     const second = codes.slice(each - 5_000);
@@ -162,7 +164,7 @@ describe.each(engines)('pool codes across server processes on one database [%s]'
     // and one of them has codes in the database: so the two surely meet, whichever goes first.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const gate = (sent: number) => (sent >= SORT_SPAN ? released : undefined);
+    const gate = (sent: number) => (sent >= SPAN ? released : undefined);
     const uploads = [streamUpload(one!, rewardId, first, { gate }), streamUpload(two!, rewardId, second, { gate })];
     const arrived = () => [one!, two!].map((server) => uploadRequestsReceived(server));
     try {

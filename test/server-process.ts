@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { REPO_ROOT, programArgs } from './entry-points.js';
+import { TEST_UPLOAD_SETTINGS } from './harness.js';
 
 /** The admin key every test server bootstraps its first program with. */
 export const BOOTSTRAP_ADMIN_KEY = 'tsk_multi_process_test_admin_key_0123456789';
@@ -52,6 +53,7 @@ export function startServer(databaseUrl: string, options: StartOptions = {}): Pr
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     TESSERA_BOOTSTRAP_ADMIN_KEY: BOOTSTRAP_ADMIN_KEY,
+    TESSERA_UPLOAD_SPAN_CODES: String(TEST_UPLOAD_SETTINGS.spanCodes),
     ...options.env,
   });
 

@@ -11,6 +11,7 @@ import { buildApp } from '../../src/app.js';
 import { systemClock } from '../../src/clock.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { openStore } from '../../src/db/open-store.js';
+import { DEFAULT_SPAN_CODES } from '../../src/pools/upload-settings.js';
 import { openGuessLimiter } from '../../src/validations/guess-limiter.js';
 
 const OUTPUT = path.resolve(import.meta.dirname, '../src/api/schema.d.ts');
@@ -26,8 +27,7 @@ async function openApiDocument(): Promise<object> {
       clock: systemClock,
       config: {
         bodyLimitBytes: 1_048_576,
-        uploadLimitBytes: 1_048_576,
-        uploadIdleMs: 30_000,
+        uploads: { limitBytes: 1_048_576, idleMs: 30_000, spanCodes: DEFAULT_SPAN_CODES },
         trustProxy: false,
         logLevel: 'silent',
         webhooks: { allowPrivate: false, timeoutMs: 1_000, retryBaseMs: 1_000, maxAgeMs: 1_000, pollMs: 1_000 },

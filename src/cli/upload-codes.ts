@@ -6,6 +6,7 @@ import { systemClock } from '../clock.js';
 import type { Store } from '../db/store.js';
 import { assertPoolReward } from '../pools/pool-reward.js';
 import { receiveUpload, settleUpload } from '../pools/receive-upload.js';
+import { DEFAULT_SPAN_CODES } from '../pools/upload-settings.js';
 import type { CodesSummary } from '../pools/schemas.js';
 import type { UploadFormat } from '../pools/upload-formats.js';
 import type { Tally, UploadReport } from '../pools/upload-report.js';
@@ -86,6 +87,7 @@ export async function uploadStraightToDatabase(store: Store, options: { programI
       limitBytes: Number.MAX_SAFE_INTEGER,
       // A file never stalls the way a network sender can.
       idleMs: 2_147_483_647,
+      spanCodes: DEFAULT_SPAN_CODES,
       onProgress: ({ received }) => bar.update(received),
     });
     const report = await settleUpload(store, systemClock, received.upload, (complete) => store.write(complete));

@@ -13,7 +13,7 @@ import { UPLOAD_FORMATS, uploadFormatOf } from './upload-formats.js';
 
 const tags = ['code pools'];
 
-export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitBytes, uploadIdleMs }: Deps): void {
+export function registerPoolRoutes(app: Api, { clock, store, write, uploads }: Deps): void {
   // Uploads are streamed: in this scope the body reaches the handler unread, whatever its size.
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -51,8 +51,7 @@ export function registerPoolRoutes(app: Api, { clock, store, write, uploadLimitB
         let received;
         try {
           received = await receiveUpload(store, clock, { programId, rewardId, keyId }, request.body as Readable, format, {
-            limitBytes: uploadLimitBytes,
-            idleMs: uploadIdleMs,
+            ...uploads,
             signal: hungUp.signal,
             ...(header === undefined ? {} : { header }),
           });
