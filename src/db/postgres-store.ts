@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, type Logger, PostgresDialect, sql } from 'kysely';
 import type { Durability } from '../config.js';
+import { loadWhenNeeded } from '../load-when-needed.js';
 import { statementNameOf } from './prepared.js';
 import type { Store } from './store.js';
 import type { Db, Tables } from './tables.js';
@@ -15,10 +16,10 @@ export interface PostgresOptions {
 
 // bigint columns (points, sequence numbers) come back as numbers; they stay far below 2^53.
 const INT8_OID = 20;
-const types = {
+const typesOf = (driver: typeof pg) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number.parseInt(value, 10) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+    oid === INT8_OID ? (value: string) => Number.parseInt(value, 10) : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+});
 
 // Serialization failures and deadlocks are safe to retry: the transaction did nothing.
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -55,10 +56,11 @@ function namingPreparedStatements(pool: pg.Pool) {
  * transactions, and throughput from many commits in flight (the server groups their fsyncs).
  */
 export function openPostgresStore({ url, durability, poolSize, log }: PostgresOptions): Store {
-  const pool = new pg.Pool({
+  const driver = loadWhenNeeded<typeof pg>('pg');
+  const pool = new driver.Pool({
     connectionString: url,
     max: poolSize,
-    types,
+    types: typesOf(driver),
     // Stated either way, so a server or role default cannot quietly weaken "strict".
     options: `-c synchronous_commit=${durability === 'relaxed' ? 'off' : 'on'}`,
     application_name: 'tessera',

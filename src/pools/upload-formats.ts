@@ -1,8 +1,9 @@
 import { type Readable, Transform, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { JSONParser } from '@streamparser/json-node';
-import { parse as parseCsv } from 'csv-parse';
+import type { JSONParser } from '@streamparser/json-node';
+import type { parse as parseCsv } from 'csv-parse';
 import { AppError, invalidField } from '../errors.js';
+import { loadWhenNeeded } from '../load-when-needed.js';
 
 /** One code of an upload as it arrived, with where it stood: its line (text, CSV) or position (JSON). */
 export interface UploadedCode {
@@ -77,7 +78,8 @@ async function* plainLines(body: Readable): AsyncGenerator<UploadedCode> {
  */
 async function* csvFirstColumn(body: Readable, header: boolean | undefined): AsyncGenerator<UploadedCode> {
   // pipeline, not pipe: a failing body (too large, cut off) must end the parse with its error.
-  const parser = pipeline(body, parseCsv({ relax_column_count: true, info: true, bom: true, skip_empty_lines: false, max_record_size: MAX_FIELD_BYTES }), () => {});
+  const { parse } = loadWhenNeeded<{ parse: typeof parseCsv }>('csv-parse');
+  const parser = pipeline(body, parse({ relax_column_count: true, info: true, bom: true, skip_empty_lines: false, max_record_size: MAX_FIELD_BYTES }), () => {});
   let first = true;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -95,7 +97,8 @@ async function* csvFirstColumn(body: Readable, header: boolean | undefined): Asy
 
 /** The elements of `{ "codes": [...] }`, one at a time: the array is never held whole. */
 async function* jsonCodes(body: Readable): AsyncGenerator<UploadedCode> {
-  const parser = new JSONParser({ paths: ['$.codes.*'], keepStack: false });
+  const { JSONParser: Parser } = loadWhenNeeded<{ JSONParser: typeof JSONParser }>('@streamparser/json-node');
+  const parser = new Parser({ paths: ['$.codes.*'], keepStack: false });
   let position = 0;
   try {
     for await (const { value } of pipeline(body, jsonBounds(), parser, () => {}) as AsyncIterable<{ value: unknown }>) {

@@ -1,7 +1,8 @@
-import { stringify } from 'csv-stringify/sync';
+import type { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
 import type { Api, Deps } from '../app.js';
 import { responses } from '../http/schemas.js';
+import { loadWhenNeeded } from '../load-when-needed.js';
 import { decodeCursor, isIdOf } from '../pagination.js';
 import { activityReport } from './activity-report.js';
 import { rewardBreakdown, venueBreakdown } from './breakdowns.js';
@@ -41,7 +42,7 @@ export function registerReportRoutes(app: Api, { store, clock }: Deps): void {
     async (request, reply) => {
       const report = await activityReport(store.db, clock, request.caller.programId, request.query);
       reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="activity-${report.from}-${report.to}.csv"`);
-      return stringify(report.days, { header: true, columns: CSV_COLUMNS });
+      return loadWhenNeeded<{ stringify: typeof stringify }>('csv-stringify/sync').stringify(report.days, { header: true, columns: CSV_COLUMNS });
     },
   );
 

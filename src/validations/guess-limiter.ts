@@ -1,7 +1,7 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import type { Redis as RedisClient } from 'ioredis';
+import type pg from 'pg';
 import {
   RateLimiterMemory,
   RateLimiterPostgres,
@@ -12,6 +12,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { Storage } from '../config.js';
 import { AppError } from '../errors.js';
+import { loadWhenNeeded } from '../load-when-needed.js';
 
 export interface GuessLimits {
   /** NOT_FOUND answers one API key may get per window before it is refused. */
@@ -104,6 +105,7 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
 
   if (redisUrl !== undefined) {
     // Counted outside any transaction (see MissToCount), yet a till waits for it: a slow Redis fails fast.
+    const { Redis } = loadWhenNeeded<{ Redis: typeof RedisClient }>('ioredis');
     const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 250 });
     redis.on('error', () => {
       // Reconnects on its own; meanwhile the insurance limiter counts.
@@ -114,7 +116,8 @@ export function openGuessLimiter({ storage, redisUrl, limits = DEFAULT_GUESS_LIM
     });
   }
   if (storage.engine === 'postgres') {
-    const pool = new pg.Pool({ connectionString: storage.url, max: 2, connectionTimeoutMillis: 1000, options: '-c statement_timeout=250' });
+    const { Pool } = loadWhenNeeded<typeof pg>('pg');
+    const pool = new Pool({ connectionString: storage.url, max: 2, connectionTimeoutMillis: 1000, options: '-c statement_timeout=250' });
     pool.on('error', () => {
       // An idle connection dropped: the pool replaces it.
     });
