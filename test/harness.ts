@@ -22,7 +22,7 @@ import { DEFAULT_GUESS_LIMITS, type GuessLimiter, type GuessLimits, openGuessLim
 export const engines: Engine[] = inject('postgresAdminUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /** The upload limit of test apps: above the largest upload a test sends, small enough that going over it is quick. */
-export const TEST_UPLOAD_LIMIT_BYTES = 2_097_152;
+export const TEST_UPLOAD_LIMIT_BYTES = 524_288;
 
 /**
  * Uploads in test apps: spans a tenth of the default, so the tests that need an upload of several

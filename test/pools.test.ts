@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeCode } from '../src/codes/normalize-code.js';
 import { addBatch, beginUpload, newPendingUpload, sweepAbandonedUploads } from '../src/pools/pending-upload.js';
+import { MAX_FIELD_BYTES } from '../src/pools/upload-formats.js';
 import { TEST_UPLOAD_LIMIT_BYTES, TEST_UPLOAD_SETTINGS, type Response, type TestApp, type TestDatabase, createKey, createMember, createTestDatabase, describeEachEngine, engines, useTestApp } from './harness.js';
 import { balanceOf, boughtBy, buy, countRows, expectUnchanged, inBatches, memberWith, newReward } from './fixtures.js';
 import { BOOTSTRAP_ADMIN_KEY, type ServerProcess, killAllServers, startServer } from './server-process.js';
@@ -12,7 +13,6 @@ import { until } from './until.js';
 const SPAN = TEST_UPLOAD_SETTINGS.spanCodes;
 
 const DAY = 86_400_000;
-const MiB = 1_048_576;
 const UNKNOWN_REWARD = 'rwd_01jz0000000000000000000000';
 const NONE = { count: 0, lines: [] };
 
@@ -435,11 +435,11 @@ describeEachEngine('code pools', (t) => {
       expect(response.body).toMatchObject({ received: 5_000, added: 5_000, invalid: { count: 0 } });
     });
 
-    it('counts a line of 1 MB as one code too long, and reads on', async () => {
+    it('counts a line four times the longest field kept as one code too long, and reads on', async () => {
       const { adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
-      const long = 'X'.repeat(64 * 1024);
-      const response = await uploadInPieces(t, adminKey, reward.id, ['OK-1\n', ...Array.from({ length: 16 }, () => long), '\nOK-2\n'], 'text/plain');
+      const long = 'X'.repeat(MAX_FIELD_BYTES);
+      const response = await uploadInPieces(t, adminKey, reward.id, ['OK-1\n', ...Array.from({ length: 4 }, () => long), '\nOK-2\n'], 'text/plain');
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({ received: 3, added: 2, invalid: { count: 1, tooLong: { count: 1, lines: [2] } } });
     });
@@ -575,12 +575,12 @@ describeEachEngine('code pools', (t) => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
       await uploaded(t, adminKey, reward.id, ['BEFORE-1']);
-      const codes = numbered('PIECES', 0, 30_000);
+      const codes = numbered('PIECES', 0, 20_000);
       const cases: Array<[string[], string, number]> = [
         [[`{"codes":${JSON.stringify(codes).slice(0, -1)}`, ',"PIECES-LAST]}'], 'application/json', 400],
         [[`${codes.join('\n')}\n`, '"PIECES-LAST\n'], 'text/csv', 400],
         // Over the limit only with its last piece.
-        [[`${numbered('PIECES', 0, 140_000).join('\n')}\n`, `${numbered('LATE', 0, 30_000).join('\n')}\n`], 'text/plain', 413],
+        [[`${numbered('PIECES', 0, 35_000).join('\n')}\n`, `${numbered('LATE', 0, 5_000).join('\n')}\n`], 'text/plain', 413],
       ];
       const [over] = cases.filter(([, , status]) => status === 413).map(([pieces]) => pieces.map((piece) => Buffer.byteLength(piece)));
       expect([over![0]! < TEST_UPLOAD_LIMIT_BYTES, over![0]! + over![1]! > TEST_UPLOAD_LIMIT_BYTES]).toEqual([true, true]);
@@ -600,7 +600,7 @@ describeEachEngine('code pools', (t) => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey);
       await uploaded(t, adminKey, reward.id, ['BEFORE-1']);
-      const codes = numbered('OVER', 0, 200_000); // 11 characters and a separator each: over the limit
+      const codes = numbered('OVER', 0, 60_000); // 11 characters and a separator each: over the limit
       const bodies = [
         [codes.join('\n'), 'text/plain'],
         [`code\n${codes.join('\n')}`, 'text/csv'],
@@ -985,23 +985,23 @@ describeEachEngine('code pools', (t) => {
       expect(redeemed.map((e) => e.data.code)).toEqual(codes);
     });
 
-    it('hands out exactly 400 codes to 800 simultaneous buyers of a pool of 400', async () => {
+    it('hands out exactly 300 codes to 600 simultaneous buyers of a pool of 300', async () => {
       const { programId, adminKey } = await t.newProgram();
       const reward = await poolReward(t, adminKey, { pricePoints: 5, lowStockThreshold: 100 });
-      const pool = numbered('DRAIN', 0, 400);
+      const pool = numbered('DRAIN', 0, 300);
       await uploaded(t, adminKey, reward.id, pool);
-      const buyers = await inBatches(800, 200, () => memberWith(t, adminKey, 5));
+      const buyers = await inBatches(600, 200, () => memberWith(t, adminKey, 5));
 
       const results = await Promise.all(buyers.map((userId) => buy(t, adminKey, userId, reward.id)));
       const sold = results.filter((r) => r.status === 201);
       const refused = results.filter((r) => r.status === 409 && r.body.code === 'OUT_OF_STOCK');
-      expect(sold).toHaveLength(400);
-      expect(refused).toHaveLength(400);
+      expect(sold).toHaveLength(300);
+      expect(refused).toHaveLength(300);
 
       const codes = sold.map((r) => r.body.voucher.code as string);
-      expect(new Set(codes).size).toBe(400);
+      expect(new Set(codes).size).toBe(300);
       expect(new Set(codes)).toEqual(new Set(pool));
-      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 400, available: 0, issued: 400 });
+      expect(await summaryOf(t, adminKey, reward.id)).toEqual({ total: 300, available: 0, issued: 300 });
       expect(await stockOf(t, adminKey, reward.id)).toBe(0);
 
       // Every code went to the voucher that shows it, and only the buyers who got a code paid.
@@ -1451,13 +1451,14 @@ describeEachEngine('static codes', (t) => {
  * real server running, and the connection it came on usable.
  */
 describe.each(engines)('a server process refusing uploads [%s]', (engine) => {
+  const LIMIT = 262_144;
   let database: TestDatabase;
   let server: ServerProcess;
   let url: string;
 
   beforeEach(async () => {
     database = await createTestDatabase(engine);
-    server = await startServer(database.url, { env: { TESSERA_UPLOAD_LIMIT_BYTES: String(MiB) } });
+    server = await startServer(database.url, { env: { TESSERA_UPLOAD_LIMIT_BYTES: String(LIMIT) } });
     const created = await send(false, 'POST', '/v1/rewards', JSON.stringify({ name: 'Pool', pricePoints: 1, codeType: 'POOL', incentives: [] }));
     expect(created.status).toBe(201);
     url = `/v1/rewards/${JSON.parse(created.text).id}/codes`;
@@ -1488,8 +1489,8 @@ describe.each(engines)('a server process refusing uploads [%s]', (engine) => {
       request.end(body);
     });
 
-  const many = numbered('BROKEN', 0, 20_000); // about 300 kB: within the limit
-  const over = numbered('OVER', 0, 100_000); // about 1.2 MB: over it
+  const many = numbered('BROKEN', 0, 8_000); // about 130 kB, more than a span: within the limit
+  const over = numbered('OVER', 0, 30_000); // about 360 kB: over it
 
   it('answers uploads broken at the end and uploads over the limit, in every format, and stays up', async () => {
     const refusals: Array<[string, string, number]> = [
