@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { systemClock } from '../src/clock.js';
 import type { Engine } from '../src/db/engine.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -78,24 +78,74 @@ export function useProcessDatabase(engine: Engine): ProcessDatabase {
   };
 
   return {
-    instances: engine === 'sqlite' ? 2 : 3,
+    instances: instancesOf(engine),
     database: current,
     openStore() {
       const store = openTestStore(current());
       stores.push(store);
       return store;
     },
-    async prepareDatabase() {
-      const store = openTestStore(current());
-      try {
-        await migrateToLatest(store);
-        await bootstrapFirstProgram(store, systemClock, BOOTSTRAP_ADMIN_KEY);
-      } finally {
-        await store.close();
-      }
-    },
+    prepareDatabase: () => prepare(current()),
     startOne: (options) => startServer(current().url, options),
     startTogether: (count, options) => Promise.all(Array.from({ length: count }, () => startServer(current().url, options))),
+  };
+}
+
+/** How many instances a race goes through: two processes on SQLite, three instances on PostgreSQL. */
+const instancesOf = (engine: Engine): number => (engine === 'sqlite' ? 2 : 3);
+
+/** The schema and the first program, made before any server starts. */
+async function prepare(database: TestDatabase): Promise<void> {
+  const store = openTestStore(database);
+  try {
+    await migrateToLatest(store);
+    await bootstrapFirstProgram(store, systemClock, BOOTSTRAP_ADMIN_KEY);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Servers the tests of one describe share, and a store beside them. */
+export interface SharedServers {
+  /** Two processes on SQLite, three instances on PostgreSQL. */
+  instances: number;
+  servers(): ServerProcess[];
+  /** Reads the database directly, beside the servers. */
+  store(): Store;
+}
+
+/**
+ * Starts the servers once, before the tests of the enclosing describe, on one prepared database of
+ * `engine`, and stops them after the last test. For tests that only send requests (no kill, no
+ * restart, no settings of their own), each working on members, rewards and keys it makes itself:
+ * starting servers is the costliest part of these tests.
+ */
+export function useSharedServers(engine: Engine): SharedServers {
+  const instances = instancesOf(engine);
+  let database: TestDatabase | undefined;
+  let servers: ServerProcess[] = [];
+  let store: Store | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    await prepare(database);
+    servers = await Promise.all(Array.from({ length: instances }, () => startServer(database!.url)));
+    store = openTestStore(database);
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.kill9()));
+    await store?.close().catch(() => {});
+    await database?.drop();
+  });
+
+  return {
+    instances,
+    servers: () => servers,
+    store() {
+      if (store === undefined) throw new Error('the shared servers run only while the describe’s tests do');
+      return store;
+    },
   };
 }
 
