@@ -93,7 +93,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     if (closing) reply.header('connection', 'close');
   });
   const registry = installMetrics(app, { processMetrics: options.processMetrics ?? false });
-  installCallerCheck(app, store.db);
+  installCallerCheck(app, store, clock);
   // An API route that declares no query parameters refuses them, rather than ignoring a typo.
   app.addHook('onRoute', (route) => {
     if (route.config?.roles && route.schema?.querystring === undefined) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createKey, describeEachEngine } from './harness.js';
+import { KEY_USE_PRECISION_MS } from '../src/keys/note-key-use.js';
+import { type TestApp, createKey, describeEachEngine, engines, useTestApp } from './harness.js';
+import { until } from './until.js';
 
 describeEachEngine('API keys', (t) => {
   describe('POST /v1/api-keys', () => {
@@ -83,5 +85,74 @@ describeEachEngine('API keys', (t) => {
         .execute();
       expect(live).toHaveLength(1);
     });
+  });
+});
+
+/** The stored last use of a key. */
+const lastUsedOf = async (t: TestApp, keyId: string) =>
+  (await t.store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', keyId).executeTakeFirstOrThrow()).last_used_at;
+
+describe.each(engines)('API keys that expire and tell when they were used [%s]', (engine) => {
+  /** The keys whose last use was written, one entry a write. */
+  const writes: unknown[] = [];
+  const t = useTestApp(engine, {
+    storeOptions: {
+      onQuery: (statement, parameters) => void (/^update "api_keys" set "last_used_at"/.test(statement) && writes.push(...parameters.filter((p) => String(p).startsWith('key_')))),
+    },
+  });
+  const hour = 3_600_000;
+
+  it('refuses an expiry that is not in the future, naming the field, and creates nothing', async () => {
+    const { programId, adminKey } = await t.newProgram();
+    const keys = () => t.store.db.selectFrom('api_keys').select('id').where('program_id', '=', programId).execute();
+    const before = await keys();
+    for (const expiresAt of [new Date(t.clock.now().getTime() - 1_000).toISOString(), t.clock.now().toISOString().slice(0, 10), 'tomorrow']) {
+      const response = await t.request('POST', '/v1/api-keys', { role: 'pos', name: 'Till', expiresAt }, { key: adminKey });
+      expect(response.status, expiresAt).toBe(400);
+      expect(response.body.errors.map((e: { path: string }) => e.path), expiresAt).toEqual(['/body/expiresAt']);
+    }
+    expect(await keys()).toEqual(before);
+  });
+
+  it('works until its expiry, then answers 401 saying when it expired', async () => {
+    const { adminKey } = await t.newProgram();
+    const expiresAt = new Date(t.clock.now().getTime() + hour).toISOString();
+    const created = await t.request('POST', '/v1/api-keys', { role: 'app', name: 'Campaign site', expiresAt }, { key: adminKey });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ expiresAt, lastUsedAt: null });
+    expect((await t.request('GET', '/v1/users', undefined, { key: created.body.key })).status).toBe(200);
+
+    t.clock.advance(hour);
+    const refused = await t.request('GET', '/v1/users', undefined, { key: created.body.key });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ code: 'UNAUTHENTICATED', detail: expect.stringContaining(`expired at ${expiresAt}`) });
+    // Still listed, with its expiry, for the administrator to see why a till stopped.
+    const listed = await t.request('GET', '/v1/api-keys', undefined, { key: adminKey });
+    expect(listed.body.data.find((k: { id: string }) => k.id === created.body.id)).toMatchObject({ expiresAt });
+  });
+
+  it('notes when a key was last used, once a minute however many requests it sends', async () => {
+    const { adminKey } = await t.newProgram();
+    const app = await createKey(t, adminKey, 'app');
+    expect(await lastUsedOf(t, app.id)).toBeNull();
+
+    const first = t.clock.now().toISOString();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => t.request('GET', '/v1/users', undefined, { key: app.key })));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    const noted = await until('the first use to be noted', () => lastUsedOf(t, app.id), (at) => at !== null);
+    expect(Date.parse(noted!)).toBeGreaterThanOrEqual(Date.parse(first));
+    // Within the minute, more requests write nothing more.
+    t.clock.advance(KEY_USE_PRECISION_MS / 2);
+    for (let i = 0; i < 5; i++) expect((await t.request('GET', '/v1/users', undefined, { key: app.key })).status).toBe(200);
+    expect(await lastUsedOf(t, app.id)).toBe(noted);
+    expect(writes.filter((id) => id === app.id)).toHaveLength(1);
+
+    // A minute after the noted use, the next request notes itself.
+    t.clock.advance(KEY_USE_PRECISION_MS / 2);
+    expect((await t.request('GET', '/v1/users', undefined, { key: app.key })).status).toBe(200);
+    const later = await until('the next use to be noted', () => lastUsedOf(t, app.id), (at) => at !== noted);
+    expect(Date.parse(later!) - Date.parse(noted!)).toBeGreaterThanOrEqual(KEY_USE_PRECISION_MS);
+    const listed = await t.request('GET', '/v1/api-keys', undefined, { key: adminKey });
+    expect(listed.body.data.find((k: { id: string }) => k.id === app.id)).toMatchObject({ lastUsedAt: later, expiresAt: null });
   });
 });

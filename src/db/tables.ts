@@ -20,6 +20,10 @@ export interface Tables {
     key_prefix: string;
     created_at: string;
     revoked_at: string | null;
+    /** After this instant the key is refused (401), as if revoked; null: never. */
+    expires_at: string | null;
+    /** When the key was last used, to within a minute (see note-key-use.ts). */
+    last_used_at: string | null;
   };
   users: {
     program_id: string;

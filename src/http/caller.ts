@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Db } from '../db/tables.js';
+import { type Clock, isoNow } from '../clock.js';
+import type { Store } from '../db/store.js';
 import { AppError } from '../errors.js';
-import { authenticate } from '../keys/authenticate.js';
+import { type PresentedKey, authenticate } from '../keys/authenticate.js';
+import { noteKeyUse } from '../keys/note-key-use.js';
 import type { Caller, Role } from '../keys/roles.js';
 
 declare module 'fastify' {
@@ -15,6 +17,9 @@ declare module 'fastify' {
   }
 }
 
+/** The key each request authenticated with, for noting its use once answered. */
+const used = new WeakMap<FastifyRequest, PresentedKey>();
+
 function presentedKey(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
@@ -25,8 +30,11 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
 }
 
-/** Establishes the caller before the body is even read: no key → 401, wrong role → 403. */
-export function installCallerCheck(app: FastifyInstance, db: Db): void {
+/**
+ * Establishes the caller before the body is even read: no key, or an unknown, revoked or expired
+ * one → 401, wrong role → 403. Once the answer has gone, the key's use is noted (coarsely).
+ */
+export function installCallerCheck(app: FastifyInstance, store: Store, clock: Clock): void {
   app.decorateRequest('caller', null as unknown as Caller);
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config.roles;
@@ -35,11 +43,20 @@ export function installCallerCheck(app: FastifyInstance, db: Db): void {
     if (key === undefined) {
       throw new AppError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>" or "X-Api-Key: <key>"');
     }
-    const caller = key.length <= 256 ? await authenticate(db, key) : null;
-    if (caller === null) throw new AppError('UNAUTHENTICATED', 'The API key is unknown or has been revoked');
+    const presented = key.length <= 256 ? await authenticate(store.db, key) : null;
+    if (presented === null) throw new AppError('UNAUTHENTICATED', 'The API key is unknown or has been revoked');
+    if (presented.expiresAt !== null && presented.expiresAt <= isoNow(clock)) {
+      throw new AppError('UNAUTHENTICATED', `The API key expired at ${presented.expiresAt}: an administrator can create a new one`);
+    }
+    const { caller } = presented;
     if (!roles.includes(caller.role)) {
       throw new AppError('FORBIDDEN', `A key with role "${caller.role}" may not call this endpoint`);
     }
     request.caller = caller;
+    used.set(request, presented);
+  });
+  app.addHook('onResponse', async (request) => {
+    const presented = used.get(request);
+    if (presented !== undefined) noteKeyUse(store, clock, presented);
   });
 }

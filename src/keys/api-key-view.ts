@@ -8,6 +8,8 @@ export interface ApiKeyView {
   venue: string | null;
   prefix: string;
   createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
 }
 
 export const toApiKeyView = (row: Tables['api_keys']): ApiKeyView => ({
@@ -17,4 +19,6 @@ export const toApiKeyView = (row: Tables['api_keys']): ApiKeyView => ({
   venue: row.venue,
   prefix: row.key_prefix,
   createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  lastUsedAt: row.last_used_at,
 });

@@ -16,6 +16,10 @@ const ApiKey = Type.Object({
   venue: Nullable(Type.String()),
   prefix: Type.String({ description: 'The first characters of the key, to recognise it' }),
   createdAt: Timestamp,
+  expiresAt: Nullable(Type.String({ format: 'date-time', description: 'After this instant the key is refused (401); null: never' })),
+  lastUsedAt: Nullable(
+    Type.String({ format: 'date-time', description: 'When the key was last used, to within a minute (null: never used); a till that went quiet shows here' }),
+  ),
 });
 
 const CreatedApiKey = Type.Object({
@@ -28,6 +32,7 @@ const NewApiKey = Type.Object(
     role: Role,
     name: Text(100),
     venue: Type.Optional(Text(100)),
+    expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the key stops working (a future instant); absent, never' })),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,5 @@
 import { DEFAULT_CODE_LENGTH, CODE_PLACEHOLDER } from '../codes/generate-code.js';
-import { invalidField } from '../errors.js';
+import { instantOf } from '../instant.js';
 import type { CodeType, Incentive, RedemptionFlow, RewardSettings } from './reward.js';
 
 /** A reward as a caller writes it: optional settings may be left out (or, when changing, set to null). */
@@ -42,17 +42,6 @@ const DEFAULTS: Omit<RewardSettings, 'name' | 'pricePoints' | 'codeType'> = {
   incentives: [],
 };
 
-/** One UTC text form for an instant, so times compare correctly as text on both engines. */
-function instant(field: string, value: string | null | undefined): string | null {
-  if (value == null) return null;
-  const time = new Date(value);
-  // A leap second (":60") or a time beyond year 9999 in UTC would not survive as sortable text.
-  if (Number.isNaN(time.getTime()) || time.getUTCFullYear() < 1 || time.getUTCFullYear() > 9999) {
-    throw invalidField(`/body/${field}`, 'must be a real instant between years 0001 and 9999 (UTC)');
-  }
-  return time.toISOString();
-}
-
 /** `base` with every setting the input gives laid over it; times are stored in one UTC form. */
 export function applyInput(base: RewardSettings | null, input: RewardInput): RewardSettings {
   const start = base ?? ({ ...DEFAULTS, name: '', pricePoints: 0, codeType: 'ONE_TIME' } as RewardSettings);
@@ -63,9 +52,9 @@ export function applyInput(base: RewardSettings | null, input: RewardInput): Rew
   const settings = merged as unknown as RewardSettings;
   return {
     ...settings,
-    validUntil: instant('validUntil', settings.validUntil),
-    availableFrom: instant('availableFrom', settings.availableFrom),
-    availableUntil: instant('availableUntil', settings.availableUntil),
+    validUntil: instantOf('validUntil', settings.validUntil),
+    availableFrom: instantOf('availableFrom', settings.availableFrom),
+    availableUntil: instantOf('availableUntil', settings.availableUntil),
   };
 }
 

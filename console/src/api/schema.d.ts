@@ -254,6 +254,8 @@ export interface paths {
                                  * @description ISO-8601 UTC
                                  */
                                 createdAt: string;
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -331,6 +333,11 @@ export interface paths {
                         role: "admin" | "app" | "pos";
                         name: string;
                         venue?: string;
+                        /**
+                         * Format: date-time
+                         * @description When the key stops working (a future instant); absent, never
+                         */
+                        expiresAt?: string;
                     };
                 };
             };
@@ -354,6 +361,8 @@ export interface paths {
                              * @description ISO-8601 UTC
                              */
                             createdAt: string;
+                            expiresAt: string | null;
+                            lastUsedAt: string | null;
                             key: string | null;
                         };
                     };

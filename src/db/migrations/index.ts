@@ -8,6 +8,7 @@ import * as scale from './0006-scale.js';
 import * as tallyTiers from './0007-tally-tiers.js';
 import * as vouchersByExpiry from './0008-vouchers-by-expiry.js';
 import * as codesWithoutSeparators from './0009-codes-without-separators.js';
+import * as keyExpiryAndUse from './0010-key-expiry-and-use.js';
 
 /** Every migration, in order. Names are permanent once released. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-tally-tiers': tallyTiers,
   '0008-vouchers-by-expiry': vouchersByExpiry,
   '0009-codes-without-separators': codesWithoutSeparators,
+  '0010-key-expiry-and-use': keyExpiryAndUse,
 };

@@ -6,7 +6,7 @@ import { Pager } from '../../components/pager';
 import { ProblemBanner } from '../../components/problem-banner';
 import { Loading } from '../../components/progress';
 import { ShownOnce } from '../../components/shown-once';
-import { formatTime } from '../../format/time';
+import { formatTime, fromLocalInput } from '../../format/time';
 import { useAction } from '../../hooks/use-action';
 import { useLoad } from '../../hooks/use-load';
 import { useQuery } from '../../hooks/use-query';
@@ -44,7 +44,7 @@ export function ApiKeysPage() {
         {keys.loading && !keys.data && <Loading what="keys" />}
         {keys.data && (
           <>
-            <Table headings={['Name', 'Role', 'Venue', 'Starts with', 'Created', 'Actions']}>
+            <Table headings={['Name', 'Role', 'Venue', 'Starts with', 'Created', 'Last used', 'Expires', 'Actions']}>
               {keys.data.data.map((key) => (
                 <tr key={key.id}>
                   <td>{key.name}</td>
@@ -54,6 +54,10 @@ export function ApiKeysPage() {
                     <code>{key.prefix}…</code>
                   </td>
                   <td>{formatTime(key.createdAt)}</td>
+                  <td>
+                    <LastUsed apiKey={key} />
+                  </td>
+                  <td>{key.expiresAt ? formatTime(key.expiresAt) : 'never'}</td>
                   <td className="row-actions">
                     <button type="button" className="danger small" disabled={revoke.busy} onClick={() => onRevoke(key)}>
                       Revoke
@@ -70,7 +74,27 @@ export function ApiKeysPage() {
   );
 }
 
-const NO_KEY = { role: 'pos' as Role, name: '', venue: '' };
+/** A key unused this long is marked: a till taken out of service, or a key nobody remembers. */
+const QUIET_DAYS = 30;
+
+/** When a key was last used (to within a minute), marked when it has been quiet for a month. */
+function LastUsed({ apiKey }: { apiKey: ApiKey }) {
+  const since = apiKey.lastUsedAt ?? apiKey.createdAt;
+  const quiet = Date.now() - Date.parse(since) > QUIET_DAYS * 86_400_000;
+  return (
+    <>
+      {apiKey.lastUsedAt ? formatTime(apiKey.lastUsedAt) : 'never'}
+      {quiet && (
+        <>
+          {' '}
+          <span className="badge badge-quiet">not used for {QUIET_DAYS} days</span>
+        </>
+      )}
+    </>
+  );
+}
+
+const NO_KEY = { role: 'pos' as Role, name: '', venue: '', expiresAt: '' };
 
 function NewKey({ onCreated }: { onCreated(): void }) {
   const [draft, setDraft] = useSessionState('key.new', NO_KEY);
@@ -79,7 +103,8 @@ function NewKey({ onCreated }: { onCreated(): void }) {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const body = { role: draft.role, name: draft.name.trim(), ...(draft.venue.trim() && { venue: draft.venue.trim() }) };
+    const expiresAt = fromLocalInput(draft.expiresAt);
+    const body = { role: draft.role, name: draft.name.trim(), ...(draft.venue.trim() && { venue: draft.venue.trim() }), ...(expiresAt && { expiresAt }) };
     const created = await action.run(() => unwrap(api.POST('/v1/api-keys', { body })));
     if (!created) return;
     setDraft(NO_KEY);
@@ -103,6 +128,15 @@ function NewKey({ onCreated }: { onCreated(): void }) {
           errors={action.errors}
           disabled={draft.role !== 'pos'}
           hint="Its validations then carry this venue"
+        />
+        <TextField
+          name="expiresAt"
+          label="Expires (optional)"
+          type="datetime-local"
+          value={draft.expiresAt}
+          onChange={(expiresAt) => setDraft({ ...draft, expiresAt })}
+          errors={action.errors}
+          hint="After this it is refused; leave empty for a key that never expires"
         />
       </div>
       <button type="submit" disabled={action.busy}>
