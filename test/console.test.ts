@@ -266,11 +266,12 @@ describe.skipIf(!hasChromium)('the web console at /console', () => {
     await shot('09-lookup');
   });
 
-  it('burns the code at the till with a basket, then answers "already used"', async () => {
+  it('burns the code at the till with a basket, shows a retry of that sale as such, then answers "already used" with when and where', async () => {
     await nav('Till');
     await heading('Till');
     await page.getByLabel('Code', { exact: true }).fill(code.toLowerCase());
     await page.getByLabel('Venue (optional)').fill('store-042');
+    await page.getByLabel('Transaction reference (optional)').fill('till-7/tx-1');
     await page.getByLabel('Basket total').fill('23.50');
     await page.getByRole('button', { name: 'Add a line' }).click();
     const line = page.getByRole('group', { name: 'Line 1' });
@@ -285,8 +286,16 @@ describe.skipIf(!hasChromium)('the web console at /console', () => {
     expect(await page.getByTestId('discount').textContent()).toContain('£4.50');
     await shot('10-till-burned');
 
+    // The same sale sent again (its reference): the answer it had, in another colour and words.
+    await page.getByRole('button', { name: 'Burn', exact: true }).click();
+    await page.getByTestId('verdict').filter({ hasText: 'Already burned in this sale — do not give the discount again' }).waitFor();
+    expect(await page.locator('.till-answer').getAttribute('class')).toContain('till-replay');
+    await shot('11-till-retried-sale');
+
+    await page.getByLabel('Transaction reference (optional)').fill('till-7/tx-2');
     await page.getByRole('button', { name: 'Burn', exact: true }).click();
     await page.getByTestId('verdict').filter({ hasText: 'Not valid: Already used' }).waitFor();
+    expect(await page.getByTestId('burned-where').textContent()).toMatch(/^Used .+ at store-042 \(ref till-7\/tx-1\)$/);
     await shot('11-till-already-used');
 
     // The lookup now shows both validations, and the burn can be reversed from there.

@@ -208,7 +208,14 @@ describeEachEngine('voucher validations', (t) => {
       expect(retry.status).toBe(200);
       expect(retry.body).toEqual({ ...first.body, replayed: true });
       const other = await validate(t, pos.key, { code: voucher.code, reference: 'till-7/tx-99813' });
-      expect(other.body).toMatchObject({ valid: false, reason: 'ALREADY_BURNED', replayed: false });
+      // A refusal says when, where and in which sale the voucher was burned.
+      expect(other.body).toMatchObject({
+        valid: false,
+        reason: 'ALREADY_BURNED',
+        replayed: false,
+        burn: { at: first.body.validation.createdAt, venue: null, reference: 'till-7/tx-99812' },
+      });
+      expect(first.body.burn).toBeUndefined();
       const noReference = await validate(t, pos.key, { code: voucher.code });
       expect(noReference.body.reason).toBe('ALREADY_BURNED');
       expect((await eventTypes(t, adminKey, userId)).filter((type) => type === 'BURNED_VOUCHER')).toHaveLength(1);
@@ -221,7 +228,11 @@ describeEachEngine('voucher validations', (t) => {
       const { adminKey, pos, userId, voucher } = await setup(t);
       const otherTill = await createKey(t, adminKey, 'pos');
       await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1' });
-      expect((await validate(t, otherTill.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1' })).body).toMatchObject({ reason: 'ALREADY_BURNED', replayed: false });
+      expect((await validate(t, otherTill.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1' })).body).toMatchObject({
+        reason: 'ALREADY_BURNED',
+        replayed: false,
+        burn: { venue: 'store-1', reference: 'tx-1' },
+      });
       expect((await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-2' })).body).toMatchObject({ reason: 'ALREADY_BURNED', replayed: false });
       expect((await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1', userId: 'someone-else' })).body).toMatchObject({ reason: 'WRONG_USER', replayed: false });
       expect((await validate(t, pos.key, { code: voucher.code, reference: 'tx-1', venue: 'store-1', userId })).body).toMatchObject({ valid: true, replayed: true });

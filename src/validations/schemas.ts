@@ -54,6 +54,12 @@ export const ValidationAnswer = Type.Object({
   reward: Type.Optional(Type.Object({ id: Id('reward'), name: Type.String() })),
   incentives: Type.Array(Incentive),
   discount: Type.Optional(Discount),
+  burn: Type.Optional(
+    Type.Object(
+      { at: Timestamp, venue: Nullable(Type.String()), reference: Nullable(Type.String()) },
+      { description: 'With ALREADY_BURNED: when, where and under which reference the voucher was burned' },
+    ),
+  ),
 });
 
 export const Validation = Type.Object({

@@ -36,6 +36,8 @@ export interface ValidationAnswer {
   reward?: { id: string; name: string };
   incentives: Incentive[];
   discount?: Discount;
+  /** With ALREADY_BURNED: the burn that used the voucher, so the till can say when and where. */
+  burn?: { at: string; venue: string | null; reference: string | null };
 }
 
 
@@ -100,16 +102,22 @@ function refusal(voucher: Pick<Found, 'status' | 'expires_at' | 'reward_venues'>
  * under the same reference (references are the till's own, so another till's may collide).
  */
 async function burnRepeated(db: Db, voucher: Found, caller: Caller, venue: string | null, reference: string): Promise<ValidationAnswer | null> {
-  if (voucher.status !== 'BURNED' || voucher.burn_validation_id === null) return null;
-  const burn = await db
-    .selectFrom('validations')
-    .select(['reference', 'key_id', 'venue', 'response'])
-    .where('program_id', '=', voucher.program_id)
-    .where('id', '=', voucher.burn_validation_id)
-    .executeTakeFirst();
+  if (voucher.status !== 'BURNED') return null;
+  const burn = await burnOf(db, voucher);
   if (burn === undefined || burn.response === null) return null;
   if (burn.reference !== reference || burn.key_id !== caller.keyId || burn.venue !== venue) return null;
   return { ...(JSON.parse(burn.response) as ValidationAnswer), replayed: true };
+}
+
+/** The validation that burned a voucher, if it is burned. */
+async function burnOf(db: Db, voucher: Found) {
+  if (voucher.burn_validation_id === null) return undefined;
+  return db
+    .selectFrom('validations')
+    .select(['created_at', 'venue', 'reference', 'key_id', 'response'])
+    .where('program_id', '=', voucher.program_id)
+    .where('id', '=', voucher.burn_validation_id)
+    .executeTakeFirst();
 }
 
 /**
@@ -208,6 +216,10 @@ export async function validateCode(
   }
   if (source) answer.reward = { id: source.reward_id, name: source.reward_name };
   if (discount) answer.discount = discount;
+  if (reason === 'ALREADY_BURNED') {
+    const burn = await burnOf(db, voucher!);
+    if (burn) answer.burn = { at: burn.created_at, venue: burn.venue, reference: burn.reference };
+  }
   if (dryRun) return answer;
 
   if (burned) await burn(db, voucher!, validationId, now);

@@ -3007,6 +3007,16 @@ export interface paths {
                                     amount: number;
                                 }[];
                             };
+                            /** @description With ALREADY_BURNED: when, where and under which reference the voucher was burned */
+                            burn?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO-8601 UTC
+                                 */
+                                at: string;
+                                venue: string | null;
+                                reference: string | null;
+                            };
                         };
                     };
                 };

@@ -5,6 +5,14 @@ import { formatTime } from '../../format/time';
 import { describeIncentive } from '../reward/reward-details';
 import { reasonText } from './reasons';
 
+/** The verdict in a cashier's words; a retried burn must not read as a new discount. */
+function verdictOf(answer: TillAnswer, dryRun: boolean): string {
+  if (answer.replayed) return 'Already burned in this sale — do not give the discount again';
+  if (!answer.valid) return `Not valid: ${reasonText(answer.reason)}`;
+  if (answer.burned) return 'Valid: burned';
+  return dryRun ? 'Valid: not burned (check only)' : 'Valid';
+}
+
 /** The till's screen after a check or a burn: the verdict in large type, then what to take off. */
 export function TillAnswerView({ answer, dryRun }: { answer: TillAnswer; dryRun: boolean }) {
   const ref = useRef<HTMLElement>(null);
@@ -12,13 +20,20 @@ export function TillAnswerView({ answer, dryRun }: { answer: TillAnswer; dryRun:
   useEffect(() => {
     ref.current?.scrollIntoView({ block: 'nearest' });
   }, [answer]);
-  const verdict = !answer.valid ? `Not valid: ${reasonText(answer.reason)}` : answer.burned ? 'Valid: burned' : dryRun ? 'Valid: not burned (check only)' : 'Valid';
+  const look = answer.replayed ? 'till-replay' : answer.valid ? 'till-valid' : 'till-invalid';
   return (
-    <section ref={ref} className={answer.valid ? 'till-answer till-valid' : 'till-answer till-invalid'} role="status" aria-live="polite">
+    <section ref={ref} className={`till-answer ${look}`} role="status" aria-live="polite">
       <p className="verdict" data-testid="verdict">
-        {verdict}
+        {verdictOf(answer, dryRun)}
       </p>
-      {answer.replayed && <p>A retry of a burn already made with this reference: the same answer as then.</p>}
+      {answer.replayed && <p>This sale already burned the code (same reference): the discount below was given then.</p>}
+      {answer.burn && (
+        <p data-testid="burned-where">
+          Used {formatTime(answer.burn.at)}
+          {answer.burn.venue && ` at ${answer.burn.venue}`}
+          {answer.burn.reference && ` (ref ${answer.burn.reference})`}
+        </p>
+      )}
       {answer.reward && <p className="reward-name">{answer.reward.name}</p>}
       {answer.discount && (
         <p className="discount" data-testid="discount">
