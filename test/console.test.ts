@@ -194,10 +194,11 @@ describe.skipIf(!hasChromium)('the web console at /console', () => {
     await incentive.getByLabel('Product SKU').fill('CAKE-1');
     await page.getByRole('button', { name: 'Create reward' }).click();
 
-    // The API refuses the format; its message is shown beside the field.
+    // The API refuses the format; its message is shown beside the field, naming it by its label.
     const formatError = page.locator('#field-codeFormat-error');
     await formatError.waitFor();
     expect(await formatError.textContent()).toContain('{code}');
+    expect(await formatError.textContent()).toMatch(/^Code format /);
     await shot('03-reward-form-errors');
 
     await page.getByLabel('Code format').fill('PROMO-{code}');

@@ -40,11 +40,21 @@ export function fieldId(path: string, scope = ''): string {
   return `${scope}field-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
-/** The message for a field: its own, or the first one about a part of it ('venues/2' for 'venues'). */
-export function errorFor(errors: FieldErrors | undefined, name: string): string | undefined {
+/**
+ * The message for a field: its own, or the first one about a part of it ('venues/2' for 'venues').
+ * With the field's `label`, its own message names it as the form does: the API begins each message
+ * with the field's name ("pricePoints must be…"), the form shows "Price in points must be…".
+ */
+export function errorFor(errors: FieldErrors | undefined, name: string, label?: string): string | undefined {
   if (!errors) return undefined;
   const own = errors.get(name);
-  if (own !== undefined) return own;
+  if (own !== undefined) return label === undefined ? own : inWordsOf(label, name, own);
   for (const [path, message] of errors) if (path.startsWith(`${name}/`)) return message;
   return undefined;
+}
+
+/** The API's message about the field at `path`, beginning with `label` instead of the field's name. */
+function inWordsOf(label: string, path: string, message: string): string {
+  const apiName = path.slice(path.lastIndexOf('/') + 1);
+  return message.startsWith(`${apiName} `) ? `${label}${message.slice(apiName.length)}` : message;
 }

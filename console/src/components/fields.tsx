@@ -13,7 +13,7 @@ interface Shell {
 /** A label, the control, a hint and the API's message for this field, tied together for screen readers. */
 function FieldShell({ name, label, errors, hint, children }: Shell & { children: (aria: Aria) => ReactNode }) {
   const id = fieldId(name, useFormScope());
-  const error = errorFor(errors, name);
+  const error = errorFor(errors, name, label);
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={error ? 'field field-invalid' : 'field'}>
@@ -94,7 +94,7 @@ export function SelectField<T extends string>({ name, label, errors, hint, value
 
 export function CheckboxField({ name, label, errors, hint, checked, onChange }: Shell & { checked: boolean; onChange(checked: boolean): void }) {
   const id = fieldId(name, useFormScope());
-  const error = errorFor(errors, name);
+  const error = errorFor(errors, name, label);
   return (
     <div className={error ? 'field field-check field-invalid' : 'field field-check'}>
       <input type="checkbox" id={id} name={name} checked={checked} onChange={(event) => onChange(event.target.checked)} aria-invalid={error ? true : undefined} />
