@@ -24,15 +24,18 @@ export function noteKeyUse(store: Store, clock: Clock, key: PresentedKey): void 
   written.set(key.caller.keyId, now.getTime());
   const usedAt = now.toISOString();
   const stale = new Date(due).toISOString();
-  store
-    .write((trx) =>
-      trx
-        .updateTable('api_keys')
-        .set({ last_used_at: usedAt })
-        .where('program_id', '=', key.caller.programId)
-        .where('id', '=', key.caller.keyId)
-        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', stale)]))
-        .execute(),
+  // Begun on the next turn: a store closing meanwhile fails the promise, never the request's hook.
+  Promise.resolve()
+    .then(() =>
+      store.write((trx) =>
+        trx
+          .updateTable('api_keys')
+          .set({ last_used_at: usedAt })
+          .where('program_id', '=', key.caller.programId)
+          .where('id', '=', key.caller.keyId)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', stale)]))
+          .execute(),
+      ),
     )
     .catch(() => written.delete(key.caller.keyId));
 }
