@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CODE_SEPARATORS, normalizeCode } from '../src/codes/normalize-code.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { SEPARATORS, withoutSeparators } from '../src/db/migrations/0009-codes-without-separators.js';
-import { type TestApp, createKey, engines, useTestApp } from './harness.js';
+import { type TestApp, createKey, engines, migrateTo, useTestApp } from './harness.js';
 import { memberWith, newReward } from './fixtures.js';
 
 /** The normal form before 0009: upper case, no whitespace, O → 0, I and L → 1. */
@@ -37,7 +37,9 @@ describe('the separators of the normal form', () => {
 });
 
 describe.each(engines)('migration 0009-codes-without-separators [%s]', (engine) => {
-  const t = useTestApp(engine, { migratedTo: '0008-vouchers-by-expiry' });
+  // The programs are made through today's API, their codes then put back in the old form, and the
+  // database taken back to 0008 (later migrations undone) for 0009 to meet.
+  const t = useTestApp(engine);
 
   it('takes out in SQL exactly what normalizeCode takes out, from any stored form', async () => {
     await fc.assert(
@@ -64,6 +66,7 @@ describe.each(engines)('migration 0009-codes-without-separators [%s]', (engine) 
   it('fails on codes that become one and on a code of nothing but separators, changing nothing and listing them with what to do', async () => {
     calm = await calmProgram(t);
     clashing = await clashingProgram(t);
+    await migrateTo(t.store, '0008-vouchers-by-expiry');
     const before = await registerOf(t);
 
     const failure = await migrateToLatest(t.store).then(
@@ -106,7 +109,7 @@ describe.each(engines)('migration 0009-codes-without-separators [%s]', (engine) 
       .where('reward_id', '=', staticRewardId)
       .execute();
 
-    expect(await migrateToLatest(t.store)).toEqual(['0009-codes-without-separators']);
+    expect((await migrateToLatest(t.store))[0]).toBe('0009-codes-without-separators');
 
     const register = await registerOf(t);
     expect(register.length).toBeGreaterThan(8);

@@ -363,7 +363,7 @@ describe('error messages', () => {
     it('lists the values, the bounds and the fields there are', async () => {
       const key = await t.request('POST', '/v1/api-keys', { role: 'owner', name: 'till', colour: 'red' }, { key: adminKey });
       expect(key.body.errors).toEqual([
-        { path: '/body/colour', message: 'colour is not a known field; the fields are role, name, venue', keyword: 'additionalProperties' },
+        { path: '/body/colour', message: 'colour is not a known field; the fields are role, name, venue, expiresAt', keyword: 'additionalProperties' },
         { path: '/body/role', message: 'role must be one of admin, app, pos', keyword: 'enum' },
       ]);
       const list = await t.request('GET', '/v1/users?limit=500', undefined, { key: adminKey });

@@ -129,8 +129,8 @@ export interface TestAppOptions {
   migratedTo?: string;
 }
 
-/** Brings a database up to (and including) the migration named, and no further. */
-async function migrateTo(store: Store, name: string): Promise<void> {
+/** Brings a database up or back to (and including) the migration named, and no further. */
+export async function migrateTo(store: Store, name: string): Promise<void> {
   const { error } = await new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } }).migrateTo(name);
   if (error) throw error;
 }
